@@ -1,0 +1,145 @@
+"""What each ``tessera`` sub-command does."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import os
+import sys
+from pathlib import Path
+
+from tessera.app import build_app, build_jwt_policy, open_database
+from tessera.cli.jwt_mint import MintError, mint, parse_claim, parse_duration, read_key_file
+from tessera.config import Config, ConfigError, JwtConfig, load_config
+from tessera.config.generate import generate_config as render_config
+from tessera.core.jwt_keys import HMAC_ALGORITHMS, is_weak_hmac_secret
+from tessera.serve import bind_listeners, event_loop_runner, serve, socket_url
+from tessera.storage.migrate import current_revision
+from tessera.storage.migrate import migrate as apply_migrations
+
+logger = logging.getLogger("tessera")
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _load(path: str) -> Config:
+    try:
+        config = load_config(path)
+        if config.jwt.enabled:
+            build_jwt_policy(config.jwt)  # a bad key fails now, not at the first login
+    except ConfigError as exc:
+        raise CommandError(f"configuration error in {path}: {exc}") from None
+    return config
+
+
+def _report(config: Config) -> None:
+    if config.ignored_keys:
+        logger.warning(
+            "these Synapse settings are not implemented by Tessera and are ignored: %s",
+            ", ".join(config.ignored_keys),
+        )
+    for warning in config.warnings:
+        logger.warning("%s", warning)
+    jwt = config.jwt
+    if jwt.enabled and jwt.algorithm in HMAC_ALGORITHMS and is_weak_hmac_secret(jwt.secret or ""):
+        logger.warning("jwt_config.secret is shorter than 32 bytes; use a longer random secret")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    _setup_logging()
+    config = _load(args.config)
+    _report(config)
+    if not config.listeners:
+        raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
+    application = build_app(config)
+    try:
+        sockets = bind_listeners(config.listeners)
+    except OSError as exc:
+        raise CommandError(str(exc)) from None
+
+    async def main() -> None:
+        await apply_migrations(application.database)
+        for sock in sockets:
+            print(f"Tessera is listening on {socket_url(sock)}", flush=True)
+        if config.jwt.enabled:
+            print(
+                f"Mint a login token with: tessera jwt mint -c {args.config} --sub alice",
+                flush=True,
+            )
+        await serve(application, sockets)
+
+    event_loop_runner()(main())  # type: ignore[operator]
+    return 0
+
+
+def generate_config(args: argparse.Namespace) -> int:
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        raise CommandError(f"{target} exists; pass --force to overwrite it")
+    text = render_config(args.server_name, args.port, args.bind_address, args.database)
+    # The file holds the JWT secret: readable by its owner only.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(target, 0o600)
+    print(f"Wrote {target} (server_name: {args.server_name})")
+    return 0
+
+
+def check_config(args: argparse.Namespace) -> int:
+    _setup_logging()
+    config = _load(args.config)
+    _report(config)
+    jwt = config.jwt
+    print(f"{args.config}: OK")
+    print(f"  server_name: {config.server_name}")
+    print(f"  database: {config.database.engine}")
+    for listener in config.listeners:
+        print(f"  listener: {', '.join(listener.bind_addresses)} port {listener.port}")
+    print(f"  JWT login: {f'enabled ({jwt.algorithm})' if jwt.enabled else 'disabled'}")
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+
+    async def main() -> str | None:
+        database = open_database(config.database)
+        try:
+            await apply_migrations(database)
+            return await current_revision(database)
+        finally:
+            await database.close()
+
+    print(f"Database is at migration {asyncio.run(main())}")
+    return 0
+
+
+def jwt_mint(args: argparse.Namespace) -> int:
+    config_path = args.config or ("homeserver.yaml" if Path("homeserver.yaml").exists() else None)
+    jwt = _load(config_path).jwt if config_path else JwtConfig()
+    if args.secret:
+        jwt = dataclasses.replace(jwt, secret=args.secret)
+    if args.algorithm:
+        jwt = dataclasses.replace(jwt, algorithm=args.algorithm)
+    try:
+        claims = dict(parse_claim(c) for c in args.claim)
+        lifetime = None if args.exp == "none" else parse_duration(args.exp)
+        key = read_key_file(args.key) if args.key else None
+        token = mint(jwt, args.sub, claims=claims, lifetime=lifetime, private_key_pem=key)
+    except MintError as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+    sys.stdout.write(token + "\n")
+    return 0

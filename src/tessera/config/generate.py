@@ -1,0 +1,51 @@
+"""``tessera generate-config``: a commented development ``homeserver.yaml``."""
+
+from __future__ import annotations
+
+import secrets
+
+_TEMPLATE = """\
+# Tessera configuration. Key names and meanings follow Synapse's homeserver.yaml,
+# so a Synapse `jwt_config` block can be pasted here unchanged.
+# Reference: docs/configuration.md
+
+server_name: "{server_name}"
+
+listeners:
+  - port: {port}
+    bind_addresses: ["{bind_address}"]
+    type: http
+    x_forwarded: false
+    resources:
+      - names: [client]
+
+database:
+  name: sqlite3
+  args:
+    # Relative paths are relative to this file's directory.
+    database: {database}
+
+jwt_config:
+  enabled: true
+  # A random development secret. Mint a token with:
+  #   tessera jwt mint -c <this file> --sub alice
+  secret: "{secret}"
+  algorithm: "HS256"
+  subject_claim: "sub"
+"""
+
+
+def generate_config(
+    server_name: str = "localhost",
+    port: int = 8008,
+    bind_address: str = "127.0.0.1",
+    database: str = "homeserver.db",
+) -> str:
+    """A development config with a fresh 256-bit HS256 secret."""
+    return _TEMPLATE.format(
+        server_name=server_name,
+        port=port,
+        bind_address=bind_address,
+        database=database,
+        secret=secrets.token_urlsafe(32),
+    )

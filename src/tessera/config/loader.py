@@ -1,0 +1,259 @@
+"""``load_config(path)``: YAML in, a validated ``Config`` out."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tessera.config.errors import ConfigError
+from tessera.config.model import Config, DatabaseConfig, JwtConfig, ListenerConfig
+from tessera.config.section import Section, check_type
+from tessera.config.synapse_keys import SYNAPSE_TOP_LEVEL_KEYS
+
+#: Top-level keys Tessera reads. Everything else Synapse knows is reported, once.
+IMPLEMENTED_KEYS = frozenset(
+    {"server_name", "public_baseurl", "listeners", "database", "jwt_config", "enable_registration"}
+)
+#: Tessera's own top-level keys (not in Synapse).
+TESSERA_KEYS = frozenset({"max_request_body_size"})
+
+_LISTENER_RESOURCES = frozenset(
+    {
+        "client",
+        "federation",
+        "keys",
+        "media",
+        "metrics",
+        "openid",
+        "static",
+        "health",
+        "consent",
+        "replication",
+        "webclient",
+    }
+)
+#: Synapse's default: every interface, IPv6 and IPv4.
+_DEFAULT_BIND_ADDRESSES = ("::", "0.0.0.0")  # noqa: S104
+_POSTGRES_IGNORED_ARGS = frozenset(
+    {
+        "sslmode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "application_name",
+        "connect_timeout",
+    }
+)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a ``homeserver.yaml``.
+
+    Relative file paths inside it (the SQLite database) are taken relative
+    to the file's own directory, so the server finds its data wherever it is
+    started from.
+
+    Raises:
+        ConfigError: naming the dotted key at fault.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError("", f"{path} is not valid YAML: {exc}") from None
+    return parse_config(data, base_dir=path.resolve().parent)
+
+
+def parse_config(data: Any, base_dir: Path) -> Config:
+    """Validate an already-parsed YAML document (see ``load_config``)."""
+    root = Section(data, "")
+    server_name = root.required("server_name", str)
+    if not server_name.strip():
+        raise ConfigError("server_name", "must not be empty")
+    warnings: list[str] = []
+    config = Config(
+        server_name=server_name,
+        public_baseurl=root.optional("public_baseurl", str),
+        listeners=_listeners(root, warnings),
+        database=_database(root.child("database"), base_dir, warnings),
+        jwt=_jwt(root.child("jwt_config")),
+        enable_registration=root.get("enable_registration", bool, False),
+        max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
+        ignored_keys=_ignored_top_level_keys(root),
+        warnings=tuple(warnings),
+    )
+    return config
+
+
+def _ignored_top_level_keys(root: Section) -> tuple[str, ...]:
+    ignored = []
+    for key in root.unread():
+        if key in SYNAPSE_TOP_LEVEL_KEYS:
+            ignored.append(key)
+            continue
+        known = sorted(IMPLEMENTED_KEYS | TESSERA_KEYS | SYNAPSE_TOP_LEVEL_KEYS)
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(str(key), f"unknown key{hint}")
+    return tuple(ignored)
+
+
+def _positive(section: Section, name: str, default: int) -> int:
+    value = section.get(name, int, default)
+    if value <= 0:
+        raise ConfigError(section.key(name), "must be a positive integer")
+    return value
+
+
+def _port(section: Section, name: str, required: bool) -> int | None:
+    value = section.required(name, int) if required else section.optional(name, int)
+    if value is not None and not 0 <= value <= 65535:
+        raise ConfigError(section.key(name), "must be between 0 and 65535")
+    return value
+
+
+def _listeners(root: Section, warnings: list[str]) -> tuple[ListenerConfig, ...]:
+    raw = root.optional("listeners", list)
+    if raw is None:
+        return ()
+    listeners = []
+    for index, item in enumerate(raw):
+        section = Section(item, f"listeners[{index}]")
+        listener = _listener(section, warnings)
+        if listener is not None:
+            listeners.append(listener)
+    return tuple(listeners)
+
+
+def _listener(section: Section, warnings: list[str]) -> ListenerConfig | None:
+    kind = section.get("type", str, "http")
+    if section.has("path"):
+        raise ConfigError(section.key("path"), "UNIX socket listeners are not supported yet")
+    port = _port(section, "port", required=True)
+    assert port is not None
+    if section.get("tls", bool, False):
+        raise ConfigError(
+            section.key("tls"),
+            "TLS listeners are not supported; terminate TLS in a reverse proxy (see docs)",
+        )
+    addresses = _bind_addresses(section)
+    x_forwarded = section.get("x_forwarded", bool, False)
+    resources = _resource_names(section)
+    for ignored in ("tag", "request_id_header", "http_options"):
+        section.raw(ignored)
+    section.finish()
+    if kind != "http":
+        warnings.append(f"{section.path}: listeners of type {kind!r} are not implemented; skipped")
+        return None
+    if "client" not in resources:
+        warnings.append(f"{section.path}: serves no `client` resource; skipped")
+        return None
+    return ListenerConfig(port, addresses, x_forwarded, resources)
+
+
+def _bind_addresses(section: Section) -> tuple[str, ...]:
+    addresses = section.optional("bind_addresses", list)
+    single = section.optional("bind_address", str)  # Synapse's deprecated spelling
+    if addresses is None:
+        return (single,) if single else _DEFAULT_BIND_ADDRESSES
+    for index, address in enumerate(addresses):
+        check_type(address, str, f"{section.key('bind_addresses')}[{index}]")
+    if not addresses:
+        raise ConfigError(section.key("bind_addresses"), "must not be empty")
+    return tuple(addresses)
+
+
+def _resource_names(section: Section) -> tuple[str, ...]:
+    resources = section.optional("resources", list)
+    if resources is None:
+        return ("client",)
+    names: list[str] = []
+    for index, entry in enumerate(resources):
+        resource = Section(entry, f"{section.key('resources')}[{index}]")
+        for name_index, name in enumerate(resource.required("names", list)):
+            key = f"{resource.key('names')}[{name_index}]"
+            if check_type(name, str, key) not in _LISTENER_RESOURCES:
+                raise ConfigError(key, f"unknown resource {name!r}")
+            names.append(name)
+        resource.raw("compress")
+        resource.finish()
+    return tuple(names)
+
+
+def _database(section: Section, base_dir: Path, warnings: list[str]) -> DatabaseConfig:
+    name = section.get("name", str, "sqlite3")
+    args = section.child("args")
+    for ignored in ("txn_limit", "allow_unsafe_locale"):
+        section.raw(ignored)
+    section.finish()
+    cp_min = args.get("cp_min", int, 5)
+    cp_max = args.get("cp_max", int, 10)
+    if cp_min < 1 or cp_max < cp_min:
+        raise ConfigError(args.key("cp_max"), "must be at least cp_min, and cp_min at least 1")
+    if name == "sqlite3":
+        location = args.get("database", str, "homeserver.db")
+        args.finish()
+        path = Path(location) if location == ":memory:" else base_dir / Path(location).expanduser()
+        return DatabaseConfig("sqlite", sqlite_path=path, cp_min=cp_min, cp_max=cp_max)
+    if name in ("psycopg2", "psycopg"):
+        database = args.optional("database", str) or args.optional("dbname", str)
+        config = DatabaseConfig(
+            "postgres",
+            user=args.optional("user", str),
+            password=args.optional("password", str),
+            database=database,
+            host=args.optional("host", str),
+            port=_port(args, "port", required=False),
+            cp_min=cp_min,
+            cp_max=cp_max,
+        )
+        passed_through = [k for k in args.unread() if k in _POSTGRES_IGNORED_ARGS]
+        for key in passed_through:
+            args.raw(key)
+            warnings.append(f"{args.key(key)}: libpq option not supported by Tessera; ignored")
+        args.finish()
+        return config
+    raise ConfigError(section.key("name"), f"must be 'sqlite3' or 'psycopg2', got {name!r}")
+
+
+def _jwt(section: Section) -> JwtConfig:
+    enabled = section.get("enabled", bool, False)
+    why = "required when jwt_config.enabled is true"
+    secret = section.required("secret", str, why) if enabled else section.optional("secret", str)
+    algorithm = (
+        section.required("algorithm", str, why) if enabled else section.optional("algorithm", str)
+    )
+    config = JwtConfig(
+        enabled=enabled,
+        secret=secret,
+        algorithm=algorithm,
+        subject_claim=section.get("subject_claim", str, "sub"),
+        display_name_claim=section.optional("display_name_claim", str),
+        issuer=section.optional("issuer", str),
+        audiences=_audiences(section),
+    )
+    section.finish()
+    return config
+
+
+def _audiences(section: Section) -> tuple[str, ...] | None:
+    raw = section.raw("audiences")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return (raw,)
+    values = check_type(raw, list, section.key("audiences"))
+    return tuple(
+        check_type(value, str, f"{section.key('audiences')}[{i}]") for i, value in enumerate(values)
+    )

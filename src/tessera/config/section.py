@@ -1,0 +1,89 @@
+"""Reading one YAML mapping with type checks that name the dotted key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from tessera.config.errors import ConfigError
+
+T = TypeVar("T")
+
+_TYPE_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+class Section:
+    """A mapping being read key by key; what is left unread is an unknown key."""
+
+    def __init__(self, data: object, path: str) -> None:
+        if not isinstance(data, Mapping):
+            raise ConfigError(path, f"must be a mapping, got {_describe(data)}")
+        self.path = path
+        self._data = dict(data)
+        self._seen: set[str] = set()
+
+    def key(self, name: str) -> str:
+        """The dotted name of a key in this section."""
+        return f"{self.path}.{name}" if self.path else name
+
+    def has(self, name: str) -> bool:
+        return self._data.get(name) is not None
+
+    def raw(self, name: str) -> Any:
+        """The value as written (None when absent), marking the key as read."""
+        self._seen.add(name)
+        return self._data.get(name)
+
+    def optional(self, name: str, kind: type[T]) -> T | None:
+        """The value if set (null counts as unset), checked to be of ``kind``."""
+        value = self.raw(name)
+        if value is None:
+            return None
+        return check_type(value, kind, self.key(name))
+
+    def get(self, name: str, kind: type[T], default: T) -> T:
+        value = self.optional(name, kind)
+        return default if value is None else value
+
+    def required(self, name: str, kind: type[T], why: str = "required") -> T:
+        value = self.optional(name, kind)
+        if value is None:
+            raise ConfigError(self.key(name), why)
+        return value
+
+    def child(self, name: str) -> Section:
+        value = self.raw(name)
+        return Section({} if value is None else value, self.key(name))
+
+    def unread(self) -> list[str]:
+        return [k for k in self._data if k not in self._seen]
+
+    def finish(self) -> None:
+        """Refuse keys nobody read: inside a section we implement, they are typos."""
+        for name in self.unread():
+            raise ConfigError(self.key(str(name)), "unknown key")
+
+
+def check_type(value: object, kind: type[T], key: str) -> T:
+    """``value`` if it is a ``kind`` (an int is no bool, a bool is no int)."""
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        raise ConfigError(
+            key, f"must be {_TYPE_NAMES.get(kind, kind.__name__)}, got {_describe(value)}"
+        )
+    return value  # type: ignore[return-value]
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__

@@ -1,0 +1,66 @@
+"""User IDs and the localpart grammar (spec: Appendices, "User Identifiers").
+
+Registration is stricter than lookup: an existing user is found by a
+case-insensitive match, but a new localpart must already be in the
+historical-compatible lowercase grammar Synapse enforces for new users.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tessera.core.errors import ErrCode, MatrixError
+
+#: The spec's limit on a full user ID, in bytes (UTF-8).
+MAX_USER_ID_LENGTH = 255
+
+_VALID_LOCALPART = re.compile(r"[a-z0-9._=\-/+]*")
+
+
+def user_id_for(localpart: str, server_name: str) -> str:
+    """``@localpart:server_name``."""
+    return f"@{localpart}:{server_name}"
+
+
+def localpart_of(user_id: str) -> str:
+    """The localpart of a well-formed user ID (everything between ``@`` and the first ``:``)."""
+    return user_id[1:].split(":", 1)[0]
+
+
+def server_name_of(user_id: str) -> str:
+    """The server name of a well-formed user ID."""
+    return user_id.split(":", 1)[1]
+
+
+def check_new_localpart(localpart: str, server_name: str) -> None:
+    """Refuse a localpart that a new user may not have.
+
+    Checks run in the order Synapse's registration applies them, so the same
+    bad subject gets the same message from both servers.
+
+    Raises:
+        MatrixError: 400 ``M_INVALID_USERNAME`` naming the first rule broken.
+    """
+    if not _VALID_LOCALPART.fullmatch(localpart):
+        raise _invalid("User ID can only contain characters a-z, 0-9, or '=_-./+'")
+    if not localpart:
+        raise _invalid("User ID cannot be empty")
+    if localpart[0] == "_":
+        raise _invalid("User ID may not begin with _")
+    if len(user_id_for(localpart, server_name).encode()) > MAX_USER_ID_LENGTH:
+        raise _invalid(f"User ID may not be longer than {MAX_USER_ID_LENGTH} characters")
+    if _is_numeric(localpart):
+        raise _invalid("Numeric user IDs are reserved for guest users.")
+
+
+def _is_numeric(localpart: str) -> bool:
+    # Synapse asks int() itself, so "+1", "-1" and "1_000" are numeric too.
+    try:
+        int(localpart)
+    except ValueError:
+        return False
+    return True
+
+
+def _invalid(message: str) -> MatrixError:
+    return MatrixError(ErrCode.INVALID_USERNAME, message)

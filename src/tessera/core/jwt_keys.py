@@ -1,0 +1,86 @@
+"""Turning a configured ``jwt_config.secret`` into a verification key.
+
+The configured algorithm decides which kind of key the secret must be, so a
+public key can never be used as an HMAC secret (the classic RS/HS
+confusion) and an EC key is only accepted on its own curve.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Final
+
+from joserfc.errors import JoseError, SecurityWarning
+from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
+
+HMAC_ALGORITHMS: Final = frozenset({"HS256", "HS384", "HS512"})
+RSA_ALGORITHMS: Final = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+EC_CURVES: Final = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "ES256K": "secp256k1"}
+OKP_ALGORITHMS: Final = frozenset({"EdDSA", "Ed25519", "Ed448"})
+SUPPORTED_ALGORITHMS: Final = frozenset(
+    HMAC_ALGORITHMS | RSA_ALGORITHMS | set(EC_CURVES) | OKP_ALGORITHMS
+)
+
+
+class KeyConfigError(ValueError):
+    """The configured secret cannot verify tokens of the configured algorithm."""
+
+
+def load_verification_key(secret: str, algorithm: str) -> Key:
+    """Build the key that verifies ``algorithm`` signatures from ``secret``.
+
+    Args:
+        secret: an HMAC shared secret, or a PEM public (or private) key.
+        algorithm: the JWS ``alg`` every token must carry.
+
+    Raises:
+        KeyConfigError: with a message fit to show an operator.
+    """
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        choices = ", ".join(sorted(SUPPORTED_ALGORITHMS))
+        raise KeyConfigError(f"unsupported algorithm {algorithm!r}; use one of {choices}")
+    if not secret:
+        raise KeyConfigError("must not be empty")
+    if algorithm in HMAC_ALGORITHMS:
+        return _hmac_key(secret, algorithm)
+    if "-----BEGIN" not in secret:
+        raise KeyConfigError(f"{algorithm} needs a PEM-encoded public key, not a shared secret")
+    try:
+        if algorithm in RSA_ALGORITHMS:
+            return RSAKey.import_key(secret)
+        if algorithm in OKP_ALGORITHMS:
+            okp = OKPKey.import_key(secret)
+            _require_curve(okp, {"Ed25519", "Ed448"}, algorithm)
+            return okp
+        ec = ECKey.import_key(secret)
+        _require_curve(ec, {EC_CURVES[algorithm]}, algorithm)
+        return ec
+    except (JoseError, ValueError, TypeError) as exc:
+        if isinstance(exc, KeyConfigError):
+            raise
+        raise KeyConfigError(f"is not a PEM key usable with {algorithm} ({exc})") from None
+
+
+def _hmac_key(secret: str, algorithm: str) -> Key:
+    with warnings.catch_warnings():
+        # Short secrets are the operator's choice (the seed page uses one);
+        # check-config reports them instead of a library warning on stderr.
+        warnings.simplefilter("ignore", SecurityWarning)
+        try:
+            return OctKey.import_key(secret)
+        except ValueError:
+            raise KeyConfigError(
+                f"is an asymmetric key, but {algorithm} needs a shared secret "
+                "(set `algorithm` to the key's algorithm, e.g. RS256)"
+            ) from None
+
+
+def _require_curve(key: ECKey | OKPKey, allowed: set[str], algorithm: str) -> None:
+    curve = key.curve_name
+    if curve not in allowed:
+        raise KeyConfigError(f"is a {curve} key, which cannot verify {algorithm}")
+
+
+def is_weak_hmac_secret(secret: str) -> bool:
+    """True for HMAC secrets shorter than 256 bits, which check-config warns about."""
+    return len(secret.encode()) < 32

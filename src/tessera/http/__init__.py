@@ -1,0 +1,1 @@
+"""HTTP: Starlette routes, request parsing and the one Matrix error renderer."""

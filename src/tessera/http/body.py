@@ -1,0 +1,30 @@
+"""Request bodies: JSON objects or a Matrix error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from tessera.core.errors import BadJson, ErrCode, MatrixError
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The body parsed as a JSON object.
+
+    The size limit is enforced while the body streams in (see
+    ``tessera.http.middleware``), so this never holds more than the limit.
+
+    Raises:
+        MatrixError: 400 ``M_NOT_JSON`` for unparsable bodies, 400
+            ``M_BAD_JSON`` for JSON that is not an object.
+    """
+    raw = await request.body()
+    try:
+        content = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise MatrixError(ErrCode.NOT_JSON, "Content not JSON.") from None
+    if not isinstance(content, dict):
+        raise BadJson("Content must be a JSON object.")
+    return content

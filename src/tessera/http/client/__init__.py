@@ -1,0 +1,1 @@
+"""Client-Server API endpoints, one module per spec section."""

@@ -1,0 +1,54 @@
+"""The one place a Matrix error becomes an HTTP response."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tessera.core.errors import ErrCode, MatrixError
+from tessera.http.responses import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+
+def render(error: MatrixError) -> JsonResponse:
+    """The JSON body and status for ``error`` (plus ``Retry-After`` on rate limits)."""
+    response = JsonResponse(error.body(), status_code=error.status)
+    retry_after_ms = error.extra.get("retry_after_ms")
+    if isinstance(retry_after_ms, int):
+        response.headers["Retry-After"] = str(max(1, -(-retry_after_ms // 1000)))
+    return response
+
+
+async def matrix_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MatrixError)
+    return render(exc)
+
+
+async def http_exception(_request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 in Matrix shape (spec: "Unrecognised requests")."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return render(MatrixError(ErrCode.UNRECOGNIZED, "Unrecognized request", status=405))
+    if exc.status_code == 404:
+        return render(MatrixError(ErrCode.UNRECOGNIZED, "Unrecognized request"))
+    return render(MatrixError(ErrCode.UNKNOWN, exc.detail, status=exc.status_code))
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    """Anything unplanned: logged with the request id (never the request's secrets)."""
+    request_id = request.scope.get("tessera.request_id", "-")
+    logger.error(
+        "request %s failed: %s", request_id, type(exc).__name__, exc_info=(type(exc), exc, None)
+    )
+    return render(MatrixError(ErrCode.UNKNOWN, "Internal server error", status=500))
+
+
+EXCEPTION_HANDLERS = {
+    MatrixError: matrix_error,
+    HTTPException: http_exception,
+    Exception: unexpected,
+}

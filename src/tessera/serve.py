@@ -1,0 +1,87 @@
+"""Binding the configured listeners and serving the app with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from tessera.app import Application
+from tessera.config import ListenerConfig
+
+logger = logging.getLogger(__name__)
+
+
+def bind_listeners(listeners: Sequence[ListenerConfig]) -> list[socket.socket]:
+    """One listening socket per (listener, address).
+
+    An address that cannot be bound (``::`` on a host without IPv6, say) is
+    skipped with a warning, as long as something else could be bound.
+
+    Raises:
+        OSError: when no socket at all could be bound.
+    """
+    sockets: list[socket.socket] = []
+    failures: list[str] = []
+    for listener in listeners:
+        for address in listener.bind_addresses:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            try:
+                sock = socket.create_server((address, listener.port), family=family, backlog=2048)
+            except OSError as exc:
+                failures.append(f"{address}:{listener.port} ({exc.strerror})")
+                continue
+            sock.setblocking(False)
+            sockets.append(sock)
+    for failure in failures:
+        logger.warning("could not bind %s", failure)
+    if not sockets:
+        raise OSError("no listener could be bound: " + "; ".join(failures or ["none configured"]))
+    return sockets
+
+
+def socket_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+async def serve(app: Application, sockets: list[socket.socket]) -> None:
+    """Serve until SIGINT/SIGTERM, then close the database."""
+    config = uvicorn.Config(
+        app.asgi,
+        http="httptools" if _has("httptools") else "h11",
+        access_log=False,  # ours logs the path without the query (it can hold a token)
+        lifespan="off",
+        log_config=None,
+        server_header=False,
+        timeout_keep_alive=75,
+    )
+    server = uvicorn.Server(config)
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        await app.database.close()
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def event_loop_runner() -> object:
+    """uvloop's runner where installed (it is, with uvicorn[standard]), else asyncio's."""
+    if sys.platform != "win32" and _has("uvloop"):
+        import uvloop
+
+        return uvloop.run
+    import asyncio
+
+    return asyncio.run

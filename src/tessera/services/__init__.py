@@ -1,0 +1,1 @@
+"""Use cases: async, storage through ``tessera.storage.ports`` only, no HTTP."""

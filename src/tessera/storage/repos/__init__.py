@@ -1,0 +1,23 @@
+"""Repositories bound to one connection (and so to one transaction)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tessera.storage.repos.devices import DeviceRepo
+from tessera.storage.repos.tokens import TokenRepo
+from tessera.storage.repos.users import UserRepo
+
+
+class Repos:
+    """Every repo, sharing the connection of the transaction a use case runs in."""
+
+    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+        self._conn = conn
+        self.users = UserRepo(conn, dialect)
+        self.devices = DeviceRepo(conn, dialect)
+        self.tokens = TokenRepo(conn, dialect)
+
+    async def ping(self) -> None:
+        await self._conn.execute(text("SELECT 1"))

@@ -1,0 +1,67 @@
+"""The schema, once, for both engines. Alembic migrations create it; tests compare the two."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+)
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+_Id = BigInteger().with_variant(Integer, "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("display_name", Text),
+    Column("avatar_url", Text),
+    Column("password_hash", Text),
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("deactivated", Boolean, nullable=False, server_default=false()),
+    Column("created_ts", BigInteger, nullable=False),
+)
+# Logins match existing users case-insensitively (Synapse does), and two
+# users may never differ only by case.
+Index("users_user_id_lower", func.lower(users.c.user_id), unique=True)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("device_id", String(512), primary_key=True),
+    Column("display_name", Text),
+    Column("last_seen_ip", Text),
+    Column("last_seen_ts", BigInteger),
+    Column("created_ts", BigInteger, nullable=False),
+    ForeignKeyConstraint(["user_id"], ["users.user_id"], ondelete="CASCADE"),
+)
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    # SHA-256 of the token: the token itself is never stored.
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("user_id", String(255), nullable=False),
+    Column("device_id", String(512), nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("valid_until_ms", BigInteger),
+    ForeignKeyConstraint(
+        ["user_id", "device_id"], ["devices.user_id", "devices.device_id"], ondelete="CASCADE"
+    ),
+)
+Index("access_tokens_device", access_tokens.c.user_id, access_tokens.c.device_id)
