@@ -1,0 +1,146 @@
+"""Fixtures that build worlds: a migrated database on each engine, a live server on a real port.
+
+Every test that takes ``database`` (or ``server``) runs twice: on a SQLite
+file and on the PostgreSQL named by ``TESSERA_TEST_POSTGRES_DSN`` (``make
+test`` starts a throw-away cluster and sets it when PostgreSQL is installed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tessera.app import build_app
+from tessera.config import Config, DatabaseConfig, JwtConfig, ListenerConfig
+from tessera.services.clock import Clock, system_clock
+from tessera.storage.database import Database, sqlite_url
+from tessera.storage.migrate import migrate
+
+POSTGRES_DSN = os.environ.get("TESSERA_TEST_POSTGRES_DSN")
+SEED_SECRET = "my-secret-token"
+SERVER_NAME = "test.local"
+
+
+def postgres_asyncpg_url() -> str:
+    assert POSTGRES_DSN is not None
+    return str(make_url(POSTGRES_DSN).set(drivername="postgresql+asyncpg"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_name(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not POSTGRES_DSN:
+        pytest.skip("PostgreSQL not available (make test starts one when it is installed)")
+    return str(request.param)
+
+
+async def fresh_database(engine_name: str, tmp_path: Path) -> Database:
+    """A migrated, empty database on ``engine_name``."""
+    if engine_name == "sqlite":
+        database = Database.from_url(sqlite_url(tmp_path / "tessera.db"))
+        await migrate(database)
+        return database
+    database = Database.from_url(postgres_asyncpg_url(), 2, 10)
+    await migrate(database)
+    async with database.connection() as conn:
+        await conn.execute(text("TRUNCATE users, devices, access_tokens CASCADE"))
+    return database
+
+
+@pytest.fixture
+async def database(engine_name: str, tmp_path: Path) -> AsyncIterator[Database]:
+    db = await fresh_database(engine_name, tmp_path)
+    yield db
+    await db.close()
+
+
+def make_config(
+    database_path: Path | None = None,
+    *,
+    jwt: JwtConfig | None = None,
+    **overrides: Any,
+) -> Config:
+    """A config for tests: JWT login with the seed page's secret, unless told otherwise."""
+    config = Config(
+        server_name=SERVER_NAME,
+        database=DatabaseConfig("sqlite", sqlite_path=database_path or Path(":memory:")),
+        listeners=(ListenerConfig(port=0),),
+        jwt=jwt or JwtConfig(enabled=True, secret=SEED_SECRET, algorithm="HS256"),
+    )
+    return dataclasses.replace(config, **overrides)
+
+
+class LiveServer:
+    """A Tessera app served by uvicorn on 127.0.0.1 at a free port."""
+
+    def __init__(self, base_url: str, database: Database) -> None:
+        self.base_url = base_url
+        self.database = database
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=10)
+
+    async def login(self, token: str, **fields: Any) -> httpx.Response:
+        body = {"type": "org.matrix.login.jwt", "token": token, **fields}
+        return await self.client.post("/_matrix/client/v3/login", json=body)
+
+    async def access_token(self, token: str, **fields: Any) -> str:
+        response = await self.login(token, **fields)
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+
+@asynccontextmanager
+async def serve(
+    config: Config, database: Database, clock: Clock = system_clock
+) -> AsyncIterator[LiveServer]:
+    application = build_app(config, database=database, clock=clock)
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(application.asgi, lifespan="off", log_config=None, access_log=False)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.005)
+    live = LiveServer(f"http://127.0.0.1:{port}", database)
+    try:
+        yield live
+    finally:
+        await live.client.aclose()
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+StartServer = Callable[..., Any]
+
+
+@pytest.fixture
+async def start_server(database: Database) -> AsyncIterator[StartServer]:
+    """``async with start_server(jwt=JwtConfig(...)) as live:`` serves a custom config."""
+
+    @asynccontextmanager
+    async def start(clock: Clock = system_clock, **overrides: Any) -> AsyncIterator[LiveServer]:
+        async with serve(make_config(**overrides), database, clock) as live:
+            yield live
+
+    yield start
+
+
+@pytest.fixture
+async def server(start_server: StartServer) -> AsyncIterator[LiveServer]:
+    """A live server with the seed page's ``jwt_config`` (secret ``my-secret-token``, HS256)."""
+    async with start_server() as live:
+        yield live
