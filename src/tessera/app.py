@@ -86,7 +86,7 @@ def build_app(
         login=LoginEndpoints(
             LoginService(db, config.server_name, login_types, clock), config.server_name
         ),
-        account=AccountEndpoints(authenticator, Sessions(db)),
+        account=AccountEndpoints(authenticator, Sessions(db, authenticator)),
         devices=DeviceEndpoints(authenticator, Devices(db)),
         profile=ProfileEndpoints(Profiles(db)),
     )

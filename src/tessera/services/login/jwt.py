@@ -29,6 +29,6 @@ class JwtLogin:
             identity = verify(body.get("token"), self._policy, self._clock())
         except JwtRejected as rejected:
             # The reason label is safe to log; the token never is.
-            logger.info("JWT login rejected: %s", rejected.reason)
+            logger.debug("JWT login rejected: %s", rejected.reason)
             raise Forbidden(rejected.message) from None
         return Identity(subject=identity.subject, display_name=identity.display_name)
