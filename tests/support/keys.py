@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +54,53 @@ def ed448_pair() -> KeyPair:
 
 def sign(claims: dict[str, Any], key: str, algorithm: str = "HS256", **header: Any) -> str:
     """A compact JWS over ``claims``; ``key`` is an HMAC secret or a private PEM."""
-    if algorithm.startswith("HS"):
-        signing_key: Any = OctKey.import_key(key)
-    elif algorithm.startswith(("RS", "PS")):
-        signing_key = RSAKey.import_key(key)
-    elif algorithm.startswith("ES"):
-        signing_key = ECKey.import_key(key)
-    else:
-        signing_key = OKPKey.import_key(key)
+    signing_key = _signing_key(key, algorithm[:2])
     return jwt.encode({"alg": algorithm, **header}, claims, signing_key, algorithms=[algorithm])
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_key(key: str, family: str) -> Any:
+    # Importing a private RSA PEM validates the key (tens of milliseconds); cache it.
+    if family == "HS":
+        return OctKey.import_key(key)
+    if family in ("RS", "PS"):
+        return RSAKey.import_key(key)
+    if family == "ES":
+        return ECKey.import_key(key)
+    return OKPKey.import_key(key)
+
+
+def b64url(data: bytes) -> str:
+    """Unpadded base64url, as JWS segments are written."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def compact(
+    header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, signature: bytes
+) -> str:
+    """A compact JWS assembled by hand: no key checks, any header, any payload bytes."""
+    header_bytes = header if isinstance(header, bytes) else json.dumps(header).encode()
+    payload_bytes = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return f"{b64url(header_bytes)}.{b64url(payload_bytes)}.{b64url(signature)}"
+
+
+_HMAC_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+def hmac_sign(
+    payload: dict[str, Any] | bytes,
+    secret: bytes,
+    algorithm: str = "HS256",
+    **header: Any,
+) -> str:
+    """An HMAC-signed compact JWS made without joserfc, so any bytes can be the secret.
+
+    This is how an attacker signs with a server's *public* key as the HMAC
+    secret (joserfc's ``OctKey`` refuses to), and how a test signs a payload
+    that is not a JSON object.
+    """
+    header_bytes = json.dumps({"alg": algorithm, **header}).encode()
+    payload_bytes = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    signing_input = f"{b64url(header_bytes)}.{b64url(payload_bytes)}"
+    digest = hmac.new(secret, signing_input.encode("ascii"), _HMAC_HASHES[algorithm]).digest()
+    return f"{signing_input}.{b64url(digest)}"

@@ -163,15 +163,15 @@ def _listener(section: Section, warnings: list[str]) -> ListenerConfig | None:
 
 
 def _bind_addresses(section: Section) -> tuple[str, ...]:
-    addresses = section.optional("bind_addresses", list)
-    single = section.optional("bind_address", str)  # Synapse's deprecated spelling
-    if addresses is None:
-        return (single,) if single else _DEFAULT_BIND_ADDRESSES
-    for index, address in enumerate(addresses):
+    addresses = [
         check_type(address, str, f"{section.key('bind_addresses')}[{index}]")
-    if not addresses:
-        raise ConfigError(section.key("bind_addresses"), "must not be empty")
-    return tuple(addresses)
+        for index, address in enumerate(section.get("bind_addresses", list, []))
+    ]
+    # Synapse's older single-address spelling adds to the list.
+    single = section.optional("bind_address", str)
+    if single:
+        addresses.append(single)
+    return tuple(addresses) if addresses else _DEFAULT_BIND_ADDRESSES
 
 
 def _resource_names(section: Section) -> tuple[str, ...]:
@@ -199,8 +199,10 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
     section.finish()
     cp_min = args.get("cp_min", int, 5)
     cp_max = args.get("cp_max", int, 10)
-    if cp_min < 1 or cp_max < cp_min:
-        raise ConfigError(args.key("cp_max"), "must be at least cp_min, and cp_min at least 1")
+    if cp_min < 1:
+        raise ConfigError(args.key("cp_min"), "must be at least 1")
+    if cp_max < cp_min:
+        raise ConfigError(args.key("cp_max"), "must be at least cp_min")
     if name == "sqlite3":
         location = args.get("database", str, "homeserver.db")
         args.finish()

@@ -15,6 +15,7 @@ from tessera.core.errors import ErrCode, MatrixError
 MAX_USER_ID_LENGTH = 255
 
 _VALID_LOCALPART = re.compile(r"[a-z0-9._=\-/+]*")
+_ALL_DIGITS = re.compile(r"[0-9]+")
 
 
 def user_id_for(localpart: str, server_name: str) -> str:
@@ -54,12 +55,8 @@ def check_new_localpart(localpart: str, server_name: str) -> None:
 
 
 def _is_numeric(localpart: str) -> bool:
-    # Synapse asks int() itself, so "+1", "-1" and "1_000" are numeric too.
-    try:
-        int(localpart)
-    except ValueError:
-        return False
-    return True
+    # Synapse (1.163) reserves all-digit localparts; "+1" or "1_000" are names.
+    return _ALL_DIGITS.fullmatch(localpart) is not None
 
 
 def _invalid(message: str) -> MatrixError:

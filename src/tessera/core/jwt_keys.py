@@ -16,10 +16,17 @@ from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
 HMAC_ALGORITHMS: Final = frozenset({"HS256", "HS384", "HS512"})
 RSA_ALGORITHMS: Final = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 EC_CURVES: Final = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "ES256K": "secp256k1"}
-OKP_ALGORITHMS: Final = frozenset({"EdDSA", "Ed25519", "Ed448"})
+#: RFC 9864's fully-specified names pin the curve; the older "EdDSA" allows either.
+OKP_CURVES: Final = {"EdDSA": {"Ed25519", "Ed448"}, "Ed25519": {"Ed25519"}, "Ed448": {"Ed448"}}
+OKP_ALGORITHMS: Final = frozenset(OKP_CURVES)
 SUPPORTED_ALGORITHMS: Final = frozenset(
     HMAC_ALGORITHMS | RSA_ALGORITHMS | set(EC_CURVES) | OKP_ALGORITHMS
 )
+
+
+# joserfc warns on every EdDSA verification that RFC 9864 deprecates the name;
+# operators choose their IdP's algorithm, so say it once in docs, not per login.
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 
 
 class KeyConfigError(ValueError):
@@ -50,7 +57,7 @@ def load_verification_key(secret: str, algorithm: str) -> Key:
             return RSAKey.import_key(secret)
         if algorithm in OKP_ALGORITHMS:
             okp = OKPKey.import_key(secret)
-            _require_curve(okp, {"Ed25519", "Ed448"}, algorithm)
+            _require_curve(okp, OKP_CURVES[algorithm], algorithm)
             return okp
         ec = ECKey.import_key(secret)
         _require_curve(ec, {EC_CURVES[algorithm]}, algorithm)
@@ -62,6 +69,13 @@ def load_verification_key(secret: str, algorithm: str) -> Key:
 
 
 def _hmac_key(secret: str, algorithm: str) -> Key:
+    if "-----BEGIN" in secret:
+        # Any PEM armour (public, private, certificate, even a damaged one) is
+        # key material meant for signatures, never a shared secret.
+        raise KeyConfigError(
+            f"is an asymmetric key in PEM form, but {algorithm} needs a shared secret "
+            "(set `algorithm` to the key's algorithm, e.g. RS256)"
+        )
     with warnings.catch_warnings():
         # Short secrets are the operator's choice (the seed page uses one);
         # check-config reports them instead of a library warning on stderr.

@@ -90,7 +90,11 @@ def _verified_claims(token: object, policy: JwtPolicy) -> dict[str, Any]:
     if len(token) > MAX_TOKEN_LENGTH:
         raise _failed("malformed", "exceeded_size: Token is too large")
     try:
-        compact = jws.extract_compact(token.encode("ascii"))
+        raw = token.encode("ascii")
+    except UnicodeError:
+        raise _failed("malformed", "decode_error: Token is not ASCII") from None
+    try:
+        compact = jws.extract_compact(raw)
         alg = compact.headers().get("alg")
         if alg != policy.algorithm:
             raise _failed(
@@ -105,9 +109,9 @@ def _verified_claims(token: object, policy: JwtPolicy) -> dict[str, Any]:
         ) from None
     except JoseError as exc:
         raise _failed("malformed", f"{exc.error}: {exc.description}") from None
-    except UnicodeError:
-        raise _failed("malformed", "decode_error: Token is not ASCII") from None
-    except ValueError:  # JSON that does not parse (joserfc checked only the header)
+    except (ValueError, RecursionError):
+        # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
+        # nested deeper than the parser goes; joserfc only parsed the header.
         raise _failed("malformed", "invalid_payload: Invalid payload value") from None
     if not isinstance(claims, dict):
         raise _failed("malformed", "invalid_payload: Invalid payload value")
@@ -154,8 +158,11 @@ def _audience_matches(aud: object, audiences: tuple[str, ...]) -> bool:
 
 def _numeric_time(claims: dict[str, Any], name: str) -> float:
     value = claims[name]
-    # bool is an int in Python; NaN and infinities compare as "always valid".
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    # bool is an int in Python; NaN and infinities would compare as "always
+    # valid". Integers of any size compare exactly, as in Synapse.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _invalid_claim(name)
+    if isinstance(value, float) and not math.isfinite(value):
         raise _invalid_claim(name)
     return value
 
