@@ -7,7 +7,6 @@ test`` starts a throw-away cluster and sets it when PostgreSQL is installed).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import socket
@@ -106,21 +105,24 @@ async def serve(
     application = build_app(config, database=database, clock=clock)
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(application.asgi, lifespan="off", log_config=None, access_log=False)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.005)
+    config = uvicorn.Config(application.asgi, lifespan="off", log_config=None, access_log=False)
+    config.load()
+    server = uvicorn.Server(config)
+    # startup() without serve()'s main loop, which only notices an exit
+    # request on its next 0.1 s tick.
+    server.lifespan = config.lifespan_class(config)
+    await server.startup(sockets=[sock])
     live = LiveServer(f"http://127.0.0.1:{port}", database)
     try:
         yield live
     finally:
         await live.client.aclose()
-        server.should_exit = True
-        await task
+        # uvicorn's own shutdown() sleeps a fixed 0.1 s; the client is gone, so
+        # closing the listener and any leftover connection is all there is.
+        for listener in server.servers:
+            listener.close()
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
         sock.close()
 
 

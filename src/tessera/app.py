@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
-from tessera.config import Config, ConfigError, DatabaseConfig, JwtConfig
-from tessera.core.jwt_keys import KeyConfigError, load_verification_key
-from tessera.core.jwt_login import JwtPolicy
+from tessera.config import Config, DatabaseConfig
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
 from tessera.http.client.login import LoginEndpoints
@@ -16,6 +16,7 @@ from tessera.http.client.profile import ProfileEndpoints
 from tessera.http.errors import EXCEPTION_HANDLERS
 from tessera.http.middleware import Frontend
 from tessera.http.routes import Endpoints, routes
+from tessera.policy import build_jwt_policy
 from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, system_clock
 from tessera.services.devices import Devices
@@ -24,7 +25,7 @@ from tessera.services.login.jwt import JwtLogin
 from tessera.services.login.types import LoginType
 from tessera.services.profiles import Profiles
 from tessera.services.sessions import Sessions
-from tessera.storage.database import Database, postgres_url, sqlite_url
+from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 
 
 @dataclass
@@ -33,28 +34,6 @@ class Application:
 
     asgi: Frontend
     database: Database
-
-
-def build_jwt_policy(jwt: JwtConfig) -> JwtPolicy:
-    """The verification policy for an enabled ``jwt_config``.
-
-    Raises:
-        ConfigError: naming ``jwt_config.secret`` or ``.algorithm`` when the key is unusable.
-    """
-    assert jwt.secret is not None and jwt.algorithm is not None
-    try:
-        key = load_verification_key(jwt.secret, jwt.algorithm)
-    except KeyConfigError as exc:
-        field = "algorithm" if str(exc).startswith("unsupported algorithm") else "secret"
-        raise ConfigError(f"jwt_config.{field}", str(exc)) from None
-    return JwtPolicy(
-        key=key,
-        algorithm=jwt.algorithm,
-        subject_claim=jwt.subject_claim,
-        display_name_claim=jwt.display_name_claim,
-        issuer=jwt.issuer,
-        audiences=jwt.audiences,
-    )
 
 
 def open_database(config: DatabaseConfig) -> Database:
@@ -69,7 +48,8 @@ def open_database(config: DatabaseConfig) -> Database:
         host=config.host,
         port=config.port,
     )
-    return Database.from_url(url, config.cp_min, config.cp_max)
+    tls = postgres_tls(config.sslmode, config.sslrootcert, config.sslcert, config.sslkey)
+    return Database.from_url(url, config.cp_min, config.cp_max, connect_args=tls)
 
 
 def build_app(
@@ -90,5 +70,15 @@ def build_app(
         devices=DeviceEndpoints(authenticator, Devices(db)),
         profile=ProfileEndpoints(Profiles(db)),
     )
-    starlette = Starlette(routes=routes(endpoints), exception_handlers=EXCEPTION_HANDLERS)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await db.close()
+
+    starlette = Starlette(
+        routes=routes(endpoints), exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan
+    )
+    # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
+    starlette.router.redirect_slashes = False
     return Application(Frontend(starlette, config.max_request_body_size), db)

@@ -51,21 +51,19 @@ def socket_url(sock: socket.socket) -> str:
 
 
 async def serve(app: Application, sockets: list[socket.socket]) -> None:
-    """Serve until SIGINT/SIGTERM, then close the database."""
+    """Serve until SIGINT/SIGTERM; the app's lifespan closes the database on the way out."""
     config = uvicorn.Config(
         app.asgi,
         http="httptools" if _has("httptools") else "h11",
         access_log=False,  # ours logs the path without the query (it can hold a token)
-        lifespan="off",
+        # The app's lifespan closes the database: uvicorn runs it before it
+        # re-raises SIGTERM on itself, which a `finally` here would not survive.
+        lifespan="on",
         log_config=None,
         server_header=False,
         timeout_keep_alive=75,
     )
-    server = uvicorn.Server(config)
-    try:
-        await server.serve(sockets=sockets)
-    finally:
-        await app.database.close()
+    await uvicorn.Server(config).serve(sockets=sockets)
 
 
 def _has(module: str) -> bool:

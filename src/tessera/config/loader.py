@@ -39,10 +39,6 @@ _LISTENER_RESOURCES = frozenset(
 _DEFAULT_BIND_ADDRESSES = ("::", "0.0.0.0")  # noqa: S104
 _POSTGRES_IGNORED_ARGS = frozenset(
     {
-        "sslmode",
-        "sslrootcert",
-        "sslcert",
-        "sslkey",
         "keepalives",
         "keepalives_idle",
         "keepalives_interval",
@@ -51,6 +47,7 @@ _POSTGRES_IGNORED_ARGS = frozenset(
         "connect_timeout",
     }
 )
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 def load_config(path: str | Path) -> Config:
@@ -72,6 +69,8 @@ def load_config(path: str | Path) -> Config:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError("", f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        raise ConfigError("", f"{path} is empty; `tessera generate-config` writes a starting point")
     return parse_config(data, base_dir=path.resolve().parent)
 
 
@@ -219,6 +218,10 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
             port=_port(args, "port", required=False),
             cp_min=cp_min,
             cp_max=cp_max,
+            sslmode=_choice(args, "sslmode", _SSLMODES),
+            sslrootcert=_file_path(args, "sslrootcert", base_dir),
+            sslcert=_file_path(args, "sslcert", base_dir),
+            sslkey=_file_path(args, "sslkey", base_dir),
         )
         passed_through = [k for k in args.unread() if k in _POSTGRES_IGNORED_ARGS]
         for key in passed_through:
@@ -227,6 +230,18 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
         args.finish()
         return config
     raise ConfigError(section.key("name"), f"must be 'sqlite3' or 'psycopg2', got {name!r}")
+
+
+def _choice(section: Section, name: str, choices: tuple[str, ...]) -> str | None:
+    value = section.optional(name, str)
+    if value is not None and value not in choices:
+        raise ConfigError(section.key(name), f"must be one of {', '.join(choices)}")
+    return value
+
+
+def _file_path(section: Section, name: str, base_dir: Path) -> str | None:
+    value = section.optional(name, str)
+    return None if value is None else str(base_dir / Path(value).expanduser())
 
 
 def _jwt(section: Section) -> JwtConfig:

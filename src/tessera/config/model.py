@@ -30,6 +30,11 @@ class DatabaseConfig:
     port: int | None = None
     cp_min: int = 5
     cp_max: int = 10
+    #: libpq's TLS settings, as Synapse passes them through to psycopg2.
+    sslmode: str | None = None
+    sslrootcert: str | None = None
+    sslcert: str | None = None
+    sslkey: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,7 @@ def check_new_localpart(localpart: str, server_name: str) -> None:
     Raises:
         MatrixError: 400 ``M_INVALID_USERNAME`` naming the first rule broken.
     """
-    if not _VALID_LOCALPART.fullmatch(localpart):
-        raise _invalid("User ID can only contain characters a-z, 0-9, or '=_-./+'")
+    check_localpart_characters(localpart)
     if not localpart:
         raise _invalid("User ID cannot be empty")
     if localpart[0] == "_":
@@ -52,6 +51,20 @@ def check_new_localpart(localpart: str, server_name: str) -> None:
         raise _invalid(f"User ID may not be longer than {MAX_USER_ID_LENGTH} characters")
     if _is_numeric(localpart):
         raise _invalid("Numeric user IDs are reserved for guest users.")
+
+
+def check_localpart_characters(localpart: str) -> None:
+    """Refuse characters outside the localpart grammar (400 ``M_INVALID_USERNAME``)."""
+    if not _VALID_LOCALPART.fullmatch(localpart):
+        raise _invalid("User ID can only contain characters a-z, 0-9, or '=_-./+'")
+
+
+def parse_user_id(user_id: str) -> str:
+    """``user_id`` if it has the ``@localpart:server`` shape, else 400 ``M_INVALID_PARAM``."""
+    _localpart, colon, server = user_id[1:].partition(":")
+    if not user_id.startswith("@") or not colon or not server or "\x00" in user_id:
+        raise MatrixError(ErrCode.INVALID_PARAM, "Invalid user id")
+    return user_id
 
 
 def _is_numeric(localpart: str) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import BadSignatureError, JoseError
+from joserfc.errors import BadSignatureError, DecodeError, JoseError
 from joserfc.jwk import Key
 
 #: Synapse allows two minutes of clock skew, fixed.
@@ -95,8 +95,10 @@ def _verified_claims(token: object, policy: JwtPolicy) -> dict[str, Any]:
         raise _failed("malformed", "decode_error: Token is not ASCII") from None
     try:
         compact = jws.extract_compact(raw)
-        alg = compact.headers().get("alg")
-        if alg != policy.algorithm:
+        header = compact.headers()
+        if not isinstance(header, dict):
+            raise DecodeError("Invalid header")
+        if header.get("alg") != policy.algorithm:
             raise _failed(
                 "unsupported_algorithm", 'unsupported_algorithm: Unsupported "alg" value in header'
             )
@@ -109,6 +111,10 @@ def _verified_claims(token: object, policy: JwtPolicy) -> dict[str, Any]:
         ) from None
     except JoseError as exc:
         raise _failed("malformed", f"{exc.error}: {exc.description}") from None
+    except (TypeError, AttributeError, KeyError):
+        # joserfc trusts header shapes it has not checked (e.g. `"crit": 1`);
+        # any such header is malformed, and never a server error.
+        raise _failed("malformed", "decode_error: Invalid header") from None
     except (ValueError, RecursionError):
         # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
         # nested deeper than the parser goes; joserfc only parsed the header.

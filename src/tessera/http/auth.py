@@ -18,11 +18,17 @@ def access_token(request: Request) -> str:
         MatrixError: 401 ``M_MISSING_TOKEN`` when neither is present.
     """
     header = request.headers.get("authorization")
+    query_token = request.query_params.get("access_token")
+    if header is not None and query_token is not None:
+        # Which one would we trust? Synapse refuses the mix; so do we.
+        raise MatrixError(
+            ErrCode.MISSING_TOKEN,
+            "Mixing Authorization headers and access_token query parameters.",
+        )
     if header is not None and header[:7].lower() == _BEARER:
         token = header[7:].strip()
         if token:
             return token
-    query_token = request.query_params.get("access_token")
     if query_token:
         return query_token
     raise MatrixError(ErrCode.MISSING_TOKEN, "Missing access token")

@@ -39,6 +39,9 @@ class Authenticator:
         self._max_entries = max_entries
         self._monotonic = monotonic
         self._cache: dict[bytes, tuple[Requester, float]] = {}
+        # Bumped by every forget_*: a lookup that started before a logout must
+        # not put the logged-out token back into the cache when it finishes.
+        self._generation = 0
 
     async def requester(self, access_token: str) -> Requester:
         """The requester for ``access_token``.
@@ -52,14 +55,16 @@ class Authenticator:
         now = self._monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
+        generation = self._generation
         async with self._store.read() as txn:
             requester = await txn.tokens.requester(token_hash)
         if requester is None:
             self._cache.pop(token_hash, None)
             raise UnknownToken()
-        if len(self._cache) >= self._max_entries:
-            self._cache.clear()
-        self._cache[token_hash] = (requester, now + self._ttl)
+        if generation == self._generation:
+            if len(self._cache) >= self._max_entries:
+                self._cache.clear()
+            self._cache[token_hash] = (requester, now + self._ttl)
         return requester
 
     def forget_device(self, user_id: str, device_id: str) -> None:
@@ -71,6 +76,7 @@ class Authenticator:
         self._forget(lambda r: r.user_id == user_id)
 
     def _forget(self, matches: Callable[[Requester], bool]) -> None:
+        self._generation += 1
         stale = [key for key, (requester, _) in self._cache.items() if matches(requester)]
         for key in stale:
             del self._cache[key]

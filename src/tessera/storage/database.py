@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,29 @@ def postgres_url(
     )
 
 
+def postgres_tls(
+    sslmode: str | None, rootcert: str | None, cert: str | None, key: str | None
+) -> dict[str, Any]:
+    """asyncpg's ``ssl`` argument for libpq-style settings (empty: asyncpg's default, prefer).
+
+    With certificate files, an ``SSLContext`` carries them; ``verify-ca``
+    checks the chain but not the host name, ``verify-full`` both.
+    """
+    if rootcert is None and cert is None:
+        return {} if sslmode is None else {"ssl": sslmode}
+    context = ssl.create_default_context(cafile=rootcert)
+    if cert is not None:
+        context.load_cert_chain(cert, key)
+    if sslmode in (None, "require", "prefer", "allow"):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE if rootcert is None else ssl.CERT_REQUIRED
+    elif sslmode == "verify-ca":
+        context.check_hostname = False
+    elif sslmode == "disable":
+        return {"ssl": "disable"}
+    return {"ssl": context}
+
+
 class Database:
     """An engine plus the rules for using it.
 
@@ -62,11 +86,17 @@ class Database:
             event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
 
     @classmethod
-    def from_url(cls, url: URL | str, pool_min: int = 5, pool_max: int = 10) -> Database:
+    def from_url(
+        cls,
+        url: URL | str,
+        pool_min: int = 5,
+        pool_max: int = 10,
+        connect_args: dict[str, Any] | None = None,
+    ) -> Database:
         options: dict[str, Any] = {}
         if not str(url).startswith("sqlite"):
             options = {"pool_size": pool_min, "max_overflow": max(0, pool_max - pool_min)}
-        return cls(create_async_engine(url, pool_pre_ping=False, **options))
+        return cls(create_async_engine(url, connect_args=connect_args or {}, **options))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:

@@ -11,7 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from tessera.core.errors import ErrCode, InvalidParam, MatrixError
-from tessera.core.ids import check_new_localpart, localpart_of, user_id_for
+from tessera.core.ids import (
+    check_localpart_characters,
+    check_new_localpart,
+    localpart_of,
+    user_id_for,
+)
 from tessera.core.models import LoginResult, User
 from tessera.core.tokens import hash_token, mint_access_token, mint_device_id
 from tessera.services.clock import Clock, now_ms
@@ -69,12 +74,15 @@ class LoginService:
 
     async def _user_for(self, txn: Transaction, identity: Identity, now: int) -> User:
         """The user the identity names, created on first login."""
+        # Every stored localpart is in the grammar, so a subject whose lower
+        # case is not can match nobody: refuse it before it reaches SQL (a NUL
+        # is an error in PostgreSQL). A ':' would split into another user's ID;
+        # this refuses it rather than guess (Synapse guesses).
+        check_localpart_characters(identity.subject.lower())
         user_id = user_id_for(identity.subject, self._server_name)
         user = _pick(await txn.users.find_case_insensitive(user_id), user_id)
         if user is None:
             localpart = localpart_of(user_id)
-            # A subject with ':' would split into another user's ID; the
-            # grammar check refuses it rather than guess (Synapse guesses).
             check_new_localpart(identity.subject, self._server_name)
             display_name = identity.display_name or localpart
             await txn.users.create(user_id, display_name, now)
@@ -98,17 +106,19 @@ def _pick(matches: Iterable[User], user_id: str) -> User | None:
 def _device_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
     device_id = body.get("device_id")
     if device_id is not None:
-        if not isinstance(device_id, str):
+        if not isinstance(device_id, str) or "\x00" in device_id:
             # Synapse answers 500 here; a clear 400 is what it means.
-            raise InvalidParam("device_id must be a string")
+            raise InvalidParam("device_id must be a string without NUL characters")
         if len(device_id) > MAX_DEVICE_ID_LENGTH:
             raise InvalidParam(
                 f"device_id cannot be longer than {MAX_DEVICE_ID_LENGTH} characters."
             )
     name = body.get("initial_device_display_name")
     if name is not None:
-        if not isinstance(name, str):
-            raise InvalidParam("initial_device_display_name must be a string")
+        if not isinstance(name, str) or "\x00" in name:
+            raise InvalidParam(
+                "initial_device_display_name must be a string without NUL characters"
+            )
         if len(name) > MAX_DEVICE_NAME_LENGTH:
             raise MatrixError(
                 ErrCode.TOO_LARGE,
