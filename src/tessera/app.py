@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,20 +12,28 @@ from starlette.applications import Starlette
 from tessera.config import Config, DatabaseConfig
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
+from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
+from tessera.http.client.session import SessionEndpoints
 from tessera.http.errors import EXCEPTION_HANDLERS
 from tessera.http.middleware import Frontend
 from tessera.http.routes import Endpoints, routes
 from tessera.policy import build_jwt_policy
+from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, system_clock
 from tessera.services.devices import Devices
+from tessera.services.last_seen import LastSeen
 from tessera.services.login import LoginService
 from tessera.services.login.jwt import JwtLogin
+from tessera.services.login.password import PasswordLogin
+from tessera.services.login.token import TokenLogin
 from tessera.services.login.types import LoginType
+from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
 from tessera.services.sessions import Sessions
+from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 
 
@@ -34,6 +43,7 @@ class Application:
 
     asgi: Frontend
     database: Database
+    last_seen: LastSeen
 
 
 def open_database(config: DatabaseConfig) -> Database:
@@ -57,23 +67,56 @@ def build_app(
 ) -> Application:
     """Wire a server for ``config``; ``database`` defaults to the configured one."""
     db = database if database is not None else open_database(config.database)
-    login_types: list[LoginType] = []
-    if config.jwt.enabled:
-        login_types.append(JwtLogin(build_jwt_policy(config.jwt), clock))
+    last_seen = LastSeen(db, clock)
+    authenticator = Authenticator(db, clock=clock, last_seen=last_seen)
+    sessions = Sessions(db, authenticator, config.sessions, clock)
 
-    authenticator = Authenticator(db)
+    jwt = JwtLogin(build_jwt_policy(config.jwt), clock) if config.jwt.enabled else None
+    password = (
+        PasswordLogin(
+            db, config.server_name, Passwords(config.password.pepper, config.bcrypt_rounds)
+        )
+        if config.password.enabled
+        else None
+    )
+    login_tokens = (
+        TokenLogin(db, config.login_tokens, clock) if config.login_tokens.enabled else None
+    )
+    # Synapse's order in GET /login: JWT, then token, then password.
+    login_types: list[LoginType] = [t for t in (jwt, login_tokens, password) if t is not None]
+    uia = UserInteractiveAuth(db, config.server_name, clock, jwt=jwt, password=password)
+    discovery = DiscoveryEndpoints(
+        authenticator, config.public_baseurl, login_tokens=login_tokens is not None
+    )
+    login = LoginService(
+        db,
+        config.server_name,
+        login_types,
+        sessions,
+        clock,
+        offers_login_tokens=login_tokens is not None,
+    )
     endpoints = Endpoints(
-        login=LoginEndpoints(
-            LoginService(db, config.server_name, login_types, clock), config.server_name
+        login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
+        account=AccountEndpoints(authenticator, sessions, Accounts(db, authenticator), uia),
+        devices=DeviceEndpoints(authenticator, Devices(db, authenticator, last_seen), uia),
+        profile=ProfileEndpoints(authenticator, Profiles(db)),
+        session=SessionEndpoints(
+            authenticator,
+            sessions,
+            login_tokens,
+            uia if config.login_tokens.require_ui_auth else None,
         ),
-        account=AccountEndpoints(authenticator, Sessions(db, authenticator)),
-        devices=DeviceEndpoints(authenticator, Devices(db)),
-        profile=ProfileEndpoints(Profiles(db)),
+        discovery=discovery,
+        get_token=login_tokens is not None,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        flusher = asyncio.create_task(last_seen.run())
         yield
+        flusher.cancel()
+        await last_seen.flush()
         await db.close()
 
     starlette = Starlette(
@@ -81,4 +124,4 @@ def build_app(
     )
     # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
     starlette.router.redirect_slashes = False
-    return Application(Frontend(starlette, config.max_request_body_size), db)
+    return Application(Frontend(starlette, config.max_request_body_size), db, last_seen)

@@ -61,7 +61,7 @@ async def in_chunks(data: bytes, chunk: int = 256) -> AsyncIterator[bytes]:
         "/_matrix/client/v4/login",
         "/_matrix/client/v3/login/extra",
         "/_matrix/client/api/v1/account/whoami",
-        "/_matrix/client/v3/profile/@alice:test.local",
+        "/_matrix/client/v3/profile/@alice:test.local/pronouns",
         "/_matrix/client/versions/",
         "/_matrix/client/v3/login/",
     ],

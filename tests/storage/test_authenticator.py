@@ -1,7 +1,10 @@
 """The token cache: fast for repeats, never trusted longer than its TTL."""
 
+import time
+
 import pytest
 
+from tessera.config import SessionConfig
 from tessera.core.errors import UnknownToken
 from tessera.core.models import Requester
 from tessera.core.tokens import hash_token
@@ -51,7 +54,7 @@ async def test_logout_through_this_process_is_honoured_at_once(database: Databas
     auth = Authenticator(database, ttl=3600, monotonic=Clock())
     await _session(database, "tok")
     requester = await auth.requester("tok")
-    await Sessions(database, auth).logout(requester)
+    await Sessions(database, auth, SessionConfig(), time.time).logout(requester)
     with pytest.raises(UnknownToken):
         await auth.requester("tok")
 
@@ -64,7 +67,7 @@ async def test_logout_all_forgets_every_device_of_the_user(database: Database) -
         await txn.tokens.add(hash_token("two"), ALICE, "D2", 0)
     first = await auth.requester("one")
     await auth.requester("two")
-    await Sessions(database, auth).logout_all(first)
+    await Sessions(database, auth, SessionConfig(), time.time).logout_all(first)
     for token in ("one", "two"):
         with pytest.raises(UnknownToken):
             await auth.requester(token)

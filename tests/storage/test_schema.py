@@ -17,7 +17,17 @@ async def test_migrated_schema_matches_table_definitions(database: Database) -> 
         diff = await conn.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
         )
+    if database.dialect == "sqlite":
+        # SQLAlchemy does not read ON DELETE from an inline REFERENCES (how
+        # SQLite adds a column with a foreign key); test_repos checks the cascade.
+        diff = [d for d in diff if not _is_fk_on(d, "refresh_token_id")]
     assert diff == []
+
+
+def _is_fk_on(entry: object, column: str) -> bool:
+    if not isinstance(entry, tuple) or entry[0] not in ("add_fk", "remove_fk"):
+        return False
+    return [c.name for c in entry[1].columns] == [column]
 
 
 async def test_database_is_at_the_newest_migration(database: Database) -> None:

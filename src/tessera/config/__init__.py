@@ -5,7 +5,15 @@ Pure: reads a file, imports nothing else of tessera.
 
 from tessera.config.errors import ConfigError
 from tessera.config.loader import load_config, parse_config
-from tessera.config.model import Config, DatabaseConfig, JwtConfig, ListenerConfig
+from tessera.config.model import (
+    Config,
+    DatabaseConfig,
+    JwtConfig,
+    ListenerConfig,
+    LoginTokenConfig,
+    PasswordConfig,
+    SessionConfig,
+)
 
 __all__ = [
     "Config",
@@ -13,6 +21,9 @@ __all__ = [
     "DatabaseConfig",
     "JwtConfig",
     "ListenerConfig",
+    "LoginTokenConfig",
+    "PasswordConfig",
+    "SessionConfig",
     "load_config",
     "parse_config",
 ]

@@ -9,13 +9,39 @@ from typing import Any
 import yaml
 
 from tessera.config.errors import ConfigError
-from tessera.config.model import Config, DatabaseConfig, JwtConfig, ListenerConfig
-from tessera.config.section import Section, check_type
+from tessera.config.model import (
+    Config,
+    DatabaseConfig,
+    JwtConfig,
+    ListenerConfig,
+    LoginTokenConfig,
+    PasswordConfig,
+    SessionConfig,
+)
+from tessera.config.section import Section, check_type, duration_ms
 from tessera.config.synapse_keys import SYNAPSE_TOP_LEVEL_KEYS
+
+SESSION_KEYS = (
+    "refreshable_access_token_lifetime",
+    "refresh_token_lifetime",
+    "nonrefreshable_access_token_lifetime",
+    "session_lifetime",
+)
 
 #: Top-level keys Tessera reads. Everything else Synapse knows is reported, once.
 IMPLEMENTED_KEYS = frozenset(
-    {"server_name", "public_baseurl", "listeners", "database", "jwt_config", "enable_registration"}
+    {
+        "server_name",
+        "public_baseurl",
+        "listeners",
+        "database",
+        "jwt_config",
+        "enable_registration",
+        "password_config",
+        "login_via_existing_session",
+        "bcrypt_rounds",
+        *SESSION_KEYS,
+    }
 )
 #: Tessera's own top-level keys (not in Synapse).
 TESSERA_KEYS = frozenset({"max_request_body_size"})
@@ -88,6 +114,10 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         database=_database(root.child("database"), base_dir, warnings),
         jwt=_jwt(root.child("jwt_config")),
         enable_registration=root.get("enable_registration", bool, False),
+        sessions=_sessions(root),
+        password=_password(root.child("password_config")),
+        login_tokens=_login_tokens(root.child("login_via_existing_session")),
+        bcrypt_rounds=_positive(root, "bcrypt_rounds", 12),
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
@@ -242,6 +272,37 @@ def _choice(section: Section, name: str, choices: tuple[str, ...]) -> str | None
 def _file_path(section: Section, name: str, base_dir: Path) -> str | None:
     value = section.optional(name, str)
     return None if value is None else str(base_dir / Path(value).expanduser())
+
+
+def _sessions(root: Section) -> SessionConfig:
+    defaults = SessionConfig()
+    return SessionConfig(
+        **{key: duration_ms(root, key, getattr(defaults, key)) for key in SESSION_KEYS}
+    )
+
+
+def _password(section: Section) -> PasswordConfig:
+    config = PasswordConfig(
+        enabled=section.get("enabled", bool, False),
+        pepper=section.get("pepper", str, ""),
+    )
+    for ignored in ("localdb_enabled", "policy"):
+        section.raw(ignored)
+    section.finish()
+    return config
+
+
+def _login_tokens(section: Section) -> LoginTokenConfig:
+    defaults = LoginTokenConfig()
+    timeout = duration_ms(section, "token_timeout", defaults.token_timeout)
+    assert timeout is not None
+    config = LoginTokenConfig(
+        enabled=section.get("enabled", bool, False),
+        require_ui_auth=section.get("require_ui_auth", bool, True),
+        token_timeout=timeout,
+    )
+    section.finish()
+    return config
 
 
 def _jwt(section: Section) -> JwtConfig:

@@ -51,6 +51,40 @@ class JwtConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionConfig:
+    """Token lifetimes, in milliseconds (None: never expires), under Synapse's keys."""
+
+    #: ``refreshable_access_token_lifetime``: access tokens of clients that asked
+    #: for a refresh token. Synapse's default: 5 minutes.
+    refreshable_access_token_lifetime: int | None = 5 * 60 * 1000
+    #: ``refresh_token_lifetime``: how long an unused refresh token stays good.
+    refresh_token_lifetime: int | None = None
+    #: ``nonrefreshable_access_token_lifetime``: access tokens without a refresh token.
+    nonrefreshable_access_token_lifetime: int | None = None
+    #: ``session_lifetime``: the hard end of a login session, refreshes included.
+    session_lifetime: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordConfig:
+    """``password_config``: password login for users that have a password."""
+
+    #: Off unless asked for: Tessera's users arrive with JWTs (Synapse defaults to on).
+    enabled: bool = False
+    #: Appended to passwords before hashing, as Synapse's ``pepper``.
+    pepper: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginTokenConfig:
+    """``login_via_existing_session``: a signed-in device issues ``m.login.token``s (spec v1.7)."""
+
+    enabled: bool = False
+    require_ui_auth: bool = True
+    token_timeout: int = 5 * 60 * 1000
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration."""
 
@@ -60,6 +94,10 @@ class Config:
     public_baseurl: str | None = None
     jwt: JwtConfig = JwtConfig()
     enable_registration: bool = False
+    sessions: SessionConfig = SessionConfig()
+    password: PasswordConfig = PasswordConfig()
+    login_tokens: LoginTokenConfig = LoginTokenConfig()
+    bcrypt_rounds: int = 12
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024
     #: Synapse keys present in the file that Tessera does not implement.

@@ -70,6 +70,35 @@ class Section:
             raise ConfigError(self.key(str(name)), "unknown key")
 
 
+_DURATION_UNITS_MS = {
+    "s": 1000,
+    "m": 60 * 1000,
+    "h": 60 * 60 * 1000,
+    "d": 24 * 60 * 60 * 1000,
+    "w": 7 * 24 * 60 * 60 * 1000,
+    "y": 365 * 24 * 60 * 60 * 1000,
+}
+
+
+def duration_ms(section: Section, name: str, default: int | None) -> int | None:
+    """A Synapse duration: milliseconds as a number, or a string like ``5m``, ``1h``, ``7d``."""
+    value = section.raw(name)
+    if value is None:
+        return default
+    key = section.key(name)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        unit = _DURATION_UNITS_MS.get(text[-1:], 1) if text else 1
+        number = text[:-1] if text[-1:] in _DURATION_UNITS_MS else text
+        if number.isdigit():
+            return int(number) * unit
+    raise ConfigError(
+        key, f"must be a duration (milliseconds, or e.g. 30s, 5m, 1h, 7d), got {value!r}"
+    )
+
+
 def check_type(value: object, kind: type[T], key: str) -> T:
     """``value`` if it is a ``kind`` (an int is no bool, a bool is no int)."""
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +13,7 @@ class User:
     is_admin: bool
     deactivated: bool
     created_ts: int
+    password_hash: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,40 @@ class Requester:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessTokenInfo:
+    """What the database knows about one access token."""
+
+    requester: Requester
+    valid_until_ms: int | None
+    refresh_token_id: int | None
+    used: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    id: int
+    user_id: str
+    device_id: str
+    expiry_ts: int | None
+    session_expiry_ts: int | None
+    next_token_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UiAuthSession:
+    session_id: str
+    user_id: str
+    method: str
+    uri: str
+    created_ts: int
+    completed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LoginResult:
     user_id: str
     device_id: str
     access_token: str
+    #: Set when the access token expires (spec v1.3 refresh tokens).
+    expires_in_ms: int | None = None
+    refresh_token: str | None = field(default=None, repr=False)

@@ -11,12 +11,29 @@ import hashlib
 import secrets
 
 ACCESS_TOKEN_PREFIX = "tat_"
+REFRESH_TOKEN_PREFIX = "trt_"
+LOGIN_TOKEN_PREFIX = "tlt_"
 _DEVICE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def mint_access_token() -> str:
     """A new access token: a recognisable prefix plus 256 random bits."""
     return ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def mint_refresh_token() -> str:
+    """A new refresh token (256 random bits)."""
+    return REFRESH_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def mint_login_token() -> str:
+    """A new single-use ``m.login.token`` (256 random bits)."""
+    return LOGIN_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def mint_session_id() -> str:
+    """An opaque user-interactive auth session ID."""
+    return secrets.token_urlsafe(18)
 
 
 def hash_token(token: str) -> bytes:

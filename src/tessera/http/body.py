@@ -10,6 +10,19 @@ from starlette.requests import Request
 from tessera.core.errors import BadJson, ErrCode, MatrixError
 
 
+async def optional_json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or ``{}`` when there is none or it is not JSON.
+
+    Older clients send DELETE without a body; Synapse reads that as ``{}``.
+    """
+    try:
+        return await json_object(request)
+    except MatrixError as exc:
+        if exc.errcode is ErrCode.NOT_JSON:
+            return {}
+        raise
+
+
 async def json_object(request: Request) -> dict[str, Any]:
     """The body parsed as a JSON object.
 

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from starlette.routing import BaseRoute, Route
 
+from tessera.http import convertors  # noqa: F401  (registers {field:profile_field})
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
+from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
+from tessera.http.client.session import SessionEndpoints
 from tessera.http.client.versions import versions
 
 #: Every client endpoint answers under both of these (r0 for older clients).
@@ -24,23 +27,44 @@ class Endpoints:
     account: AccountEndpoints
     devices: DeviceEndpoints
     profile: ProfileEndpoints
+    session: SessionEndpoints
+    discovery: DiscoveryEndpoints
+    #: Whether POST /login/get_token is served (login_via_existing_session.enabled).
+    get_token: bool = False
 
 
 def routes(e: Endpoints) -> list[BaseRoute]:
-    table: list[BaseRoute] = [Route("/_matrix/client/versions", versions, methods=["GET"])]
+    table: list[BaseRoute] = [
+        Route("/_matrix/client/versions", versions, methods=["GET"]),
+        Route("/.well-known/matrix/client", e.discovery.well_known, methods=["GET"]),
+    ]
     for prefix in (*CLIENT_PREFIXES, LEGACY_LOGIN_PREFIX):
         table += [
             Route(f"{prefix}/login", e.login.flows, methods=["GET"]),
             Route(f"{prefix}/login", e.login.login, methods=["POST"]),
         ]
+    profile = "/profile/{user_id}"
+    field = profile + "/{field:profile_field}"
     for prefix in CLIENT_PREFIXES:
         table += [
+            Route(f"{prefix}/refresh", e.session.refresh, methods=["POST"]),
             Route(f"{prefix}/account/whoami", e.account.whoami, methods=["GET"]),
+            Route(f"{prefix}/account/deactivate", e.account.deactivate, methods=["POST"]),
             Route(f"{prefix}/logout", e.account.logout, methods=["POST"]),
             Route(f"{prefix}/logout/all", e.account.logout_all, methods=["POST"]),
+            Route(f"{prefix}/capabilities", e.discovery.capabilities, methods=["GET"]),
             Route(f"{prefix}/devices", e.devices.list, methods=["GET"]),
-            Route(
-                f"{prefix}/profile/{{user_id}}/displayname", e.profile.displayname, methods=["GET"]
-            ),
+            Route(f"{prefix}/devices/{{device_id}}", e.devices.get, methods=["GET"]),
+            Route(f"{prefix}/devices/{{device_id}}", e.devices.update, methods=["PUT"]),
+            Route(f"{prefix}/devices/{{device_id}}", e.devices.delete, methods=["DELETE"]),
+            Route(f"{prefix}/delete_devices", e.devices.delete_many, methods=["POST"]),
+            Route(f"{prefix}{profile}", e.profile.profile, methods=["GET"]),
+            Route(f"{prefix}{field}", e.profile.get_field, methods=["GET"]),
+            Route(f"{prefix}{field}", e.profile.set_field, methods=["PUT"]),
         ]
+    if e.get_token:
+        # Spec v1.7 put this endpoint under v1 only.
+        table.append(
+            Route("/_matrix/client/v1/login/get_token", e.session.get_token, methods=["POST"])
+        )
     return table

@@ -3,8 +3,8 @@
 Every authenticated request starts here, so the lookup is cached. An entry
 lives at most ``ttl`` seconds (default 1 s): a logout or deactivation made by
 another process (a second worker, the CLI) is honoured within that time,
-and one made through this process is honoured at once, because ``Sessions``
-calls ``forget_*`` before answering.
+and one made through this process is honoured at once, because the services
+that end sessions call ``forget_*`` before answering.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import time
 from collections.abc import Callable
 
 from tessera.core.errors import UnknownToken
-from tessera.core.models import Requester
+from tessera.core.models import AccessTokenInfo, Requester
 from tessera.core.tokens import hash_token
+from tessera.services.clock import Clock, now_ms, system_clock
+from tessera.services.last_seen import LastSeen
 from tessera.storage.ports import Store
 
 #: How long a cached token stays trusted without asking the database again.
@@ -30,42 +32,73 @@ class Authenticator:
         self,
         store: Store,
         *,
+        clock: Clock = system_clock,
         ttl: float = DEFAULT_CACHE_TTL,
         max_entries: int = DEFAULT_CACHE_SIZE,
         monotonic: Callable[[], float] = time.monotonic,
+        last_seen: LastSeen | None = None,
     ) -> None:
         self._store = store
+        self._last_seen = last_seen
+        self._clock = clock
         self._ttl = ttl
         self._max_entries = max_entries
         self._monotonic = monotonic
-        self._cache: dict[bytes, tuple[Requester, float]] = {}
+        self._cache: dict[bytes, tuple[AccessTokenInfo, float]] = {}
         # Bumped by every forget_*: a lookup that started before a logout must
         # not put the logged-out token back into the cache when it finishes.
         self._generation = 0
 
-    async def requester(self, access_token: str) -> Requester:
-        """The requester for ``access_token``.
+    async def requester(self, access_token: str, ip: str | None = None) -> Requester:
+        """The requester for ``access_token`` (noting the device was seen from ``ip``).
 
         Raises:
             UnknownToken: the token was never issued, was logged out, or its
-                user is deactivated.
+                user is deactivated; with ``soft_logout: true`` when it expired.
         """
         token_hash = hash_token(access_token)
         cached = self._cache.get(token_hash)
         now = self._monotonic()
         if cached is not None and cached[1] > now:
-            return cached[0]
+            info = cached[0]
+        else:
+            info = await self._load(token_hash, now)
+        if info.valid_until_ms is not None and info.valid_until_ms < now_ms(self._clock):
+            raise UnknownToken("Access token has expired", soft_logout=True)
+        requester = info.requester
+        if self._last_seen is not None:
+            self._last_seen.record(requester.user_id, requester.device_id, ip)
+        return requester
+
+    async def _load(self, token_hash: bytes, now: float) -> AccessTokenInfo:
         generation = self._generation
         async with self._store.read() as txn:
-            requester = await txn.tokens.requester(token_hash)
-        if requester is None:
+            info = await txn.tokens.lookup(token_hash)
+        if info is None:
             self._cache.pop(token_hash, None)
             raise UnknownToken()
+        if info.refresh_token_id is not None and not info.used:
+            info = await self._first_use(info)
         if generation == self._generation:
             if len(self._cache) >= self._max_entries:
                 self._cache.clear()
-            self._cache[token_hash] = (requester, now + self._ttl)
-        return requester
+            self._cache[token_hash] = (info, now + self._ttl)
+        return info
+
+    async def _first_use(self, info: AccessTokenInfo) -> AccessTokenInfo:
+        """A refreshed token's first use retires the pair it was refreshed from."""
+        assert info.refresh_token_id is not None
+        requester = info.requester
+        async with self._store.write() as txn:
+            await txn.tokens.mark_used(requester.token_id)
+            await txn.refresh_tokens.delete_predecessors(info.refresh_token_id)
+        self._forget(
+            lambda r: (
+                (r.user_id, r.device_id) == (requester.user_id, requester.device_id)
+                and r.token_id != requester.token_id
+            )
+        )
+        return AccessTokenInfo(info.requester, info.valid_until_ms, info.refresh_token_id, True)
 
     def forget_device(self, user_id: str, device_id: str) -> None:
         """Drop cached tokens of one device (it was logged out or deleted)."""
@@ -77,6 +110,6 @@ class Authenticator:
 
     def _forget(self, matches: Callable[[Requester], bool]) -> None:
         self._generation += 1
-        stale = [key for key, (requester, _) in self._cache.items() if matches(requester)]
+        stale = [key for key, (info, _) in self._cache.items() if matches(info.requester)]
         for key in stale:
             del self._cache[key]

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -50,6 +51,24 @@ devices = Table(
     ForeignKeyConstraint(["user_id"], ["users.user_id"], ondelete="CASCADE"),
 )
 
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("user_id", String(255), nullable=False),
+    Column("device_id", String(512), nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("expiry_ts", BigInteger),
+    # The hard end of the session (session_lifetime), carried along refreshes.
+    Column("session_expiry_ts", BigInteger),
+    # The token this one was exchanged for; it stays valid until that pair is used.
+    Column("next_token_id", _Id, ForeignKey("refresh_tokens.id", ondelete="SET NULL")),
+    ForeignKeyConstraint(
+        ["user_id", "device_id"], ["devices.user_id", "devices.device_id"], ondelete="CASCADE"
+    ),
+)
+
 access_tokens = Table(
     "access_tokens",
     metadata,
@@ -60,8 +79,32 @@ access_tokens = Table(
     Column("device_id", String(512), nullable=False),
     Column("created_ts", BigInteger, nullable=False),
     Column("valid_until_ms", BigInteger),
+    Column("refresh_token_id", _Id, ForeignKey("refresh_tokens.id", ondelete="CASCADE")),
+    # Set on first use of a refreshed token: from then on its predecessor pair is gone.
+    Column("used", Boolean, nullable=False, server_default=false()),
     ForeignKeyConstraint(
         ["user_id", "device_id"], ["devices.user_id", "devices.device_id"], ondelete="CASCADE"
     ),
 )
 Index("access_tokens_device", access_tokens.c.user_id, access_tokens.c.device_id)
+Index("access_tokens_refresh_token", access_tokens.c.refresh_token_id)
+
+login_tokens = Table(
+    "login_tokens",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("expiry_ts", BigInteger, nullable=False),
+)
+
+ui_auth_sessions = Table(
+    "ui_auth_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("uri", Text, nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+    # JSON list of the stage types completed so far.
+    Column("completed", Text, nullable=False, server_default="[]"),
+)

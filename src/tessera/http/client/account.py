@@ -1,4 +1,4 @@
-"""``/account/whoami`` and ``/logout[/all]`` (spec: "Current account information", "Logout")."""
+"""``/account/whoami``, ``/logout[/all]``, ``/account/deactivate`` (spec: "Account", "Logout")."""
 
 from __future__ import annotations
 
@@ -6,15 +6,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.http.auth import requester
+from tessera.http.body import json_object
 from tessera.http.responses import ok
+from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
 from tessera.services.sessions import Sessions
+from tessera.services.uia import UserInteractiveAuth
 
 
 class AccountEndpoints:
-    def __init__(self, authenticator: Authenticator, sessions: Sessions) -> None:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        sessions: Sessions,
+        accounts: Accounts,
+        uia: UserInteractiveAuth,
+    ) -> None:
         self._auth = authenticator
         self._sessions = sessions
+        self._accounts = accounts
+        self._uia = uia
 
     async def whoami(self, request: Request) -> Response:
         who = await requester(request, self._auth)
@@ -27,3 +38,11 @@ class AccountEndpoints:
     async def logout_all(self, request: Request) -> Response:
         await self._sessions.logout_all(await requester(request, self._auth))
         return ok()
+
+    async def deactivate(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        body = await json_object(request)
+        await self._uia.validate(who, body, request.method, request.url.path)
+        await self._accounts.deactivate(who)
+        # Tessera binds no third-party IDs, so there is never anything to unbind.
+        return ok({"id_server_unbind_result": "success"})

@@ -1,18 +1,46 @@
-"""``GET /profile/{userId}/displayname`` (spec: "Profiles")."""
+"""``/profile/{userId}[/displayname|/avatar_url]`` (spec: "Profiles")."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tessera.core.errors import NotFound
+from tessera.core.models import User
+from tessera.http.auth import requester
+from tessera.http.body import json_object
 from tessera.http.responses import ok
+from tessera.services.auth import Authenticator
 from tessera.services.profiles import Profiles
 
 
+def _profile_json(user: User) -> dict[str, str]:
+    fields = {"displayname": user.display_name, "avatar_url": user.avatar_url}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 class ProfileEndpoints:
-    def __init__(self, profiles: Profiles) -> None:
+    def __init__(self, authenticator: Authenticator, profiles: Profiles) -> None:
+        self._auth = authenticator
         self._profiles = profiles
 
-    async def displayname(self, request: Request) -> Response:
+    async def profile(self, request: Request) -> Response:
+        profile = _profile_json(await self._profiles.profile(request.path_params["user_id"]))
+        if not profile:
+            raise NotFound("Profile was not found")
+        return ok(profile)
+
+    async def get_field(self, request: Request) -> Response:
+        field = request.path_params["field"]
         user = await self._profiles.profile(request.path_params["user_id"])
-        return ok({} if user.display_name is None else {"displayname": user.display_name})
+        value = _profile_json(user).get(field)
+        if value is None and field == "avatar_url":
+            raise NotFound("Profile was not found")
+        return ok({} if value is None else {field: value})
+
+    async def set_field(self, request: Request) -> Response:
+        field = request.path_params["field"]
+        who = await requester(request, self._auth)
+        body = await json_object(request)
+        await self._profiles.set_field(who, request.path_params["user_id"], field, body.get(field))
+        return ok()

@@ -1,8 +1,9 @@
 """``POST /login``: dispatch on the login type, then the step every type shares.
 
-Each login type (``jwt.py`` …) only proves an identity; creating the user on
-first login, the device and the access token happen here, in one
-transaction, so a failed login leaves nothing half-made behind.
+Each login type (``jwt.py``, ``password.py``, ``token.py``) only proves an
+identity; creating the user on first login, the device and the tokens
+happen here, in one transaction, so a failed login leaves nothing
+half-made behind.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tessera.core.errors import ErrCode, InvalidParam, MatrixError
+from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError
 from tessera.core.ids import (
     check_localpart_characters,
     check_new_localpart,
@@ -18,9 +19,13 @@ from tessera.core.ids import (
     user_id_for,
 )
 from tessera.core.models import LoginResult, User
-from tessera.core.tokens import hash_token, mint_access_token, mint_device_id
+from tessera.core.tokens import mint_device_id
 from tessera.services.clock import Clock, now_ms
+from tessera.services.login.password import INVALID_CREDENTIALS, pick_user
+from tessera.services.login.password import LOGIN_TYPE as PASSWORD
+from tessera.services.login.token import LOGIN_TYPE as LOGIN_TOKEN
 from tessera.services.login.types import Identity, LoginType
+from tessera.services.sessions import Sessions
 from tessera.storage.ports import Store, Transaction
 
 MAX_DEVICE_ID_LENGTH = 512
@@ -31,35 +36,60 @@ class LoginService:
     """Logs users in with whichever login types the server enables."""
 
     def __init__(
-        self, store: Store, server_name: str, login_types: Iterable[LoginType], clock: Clock
+        self,
+        store: Store,
+        server_name: str,
+        login_types: Iterable[LoginType],
+        sessions: Sessions,
+        clock: Clock,
+        *,
+        offers_login_tokens: bool = False,
     ) -> None:
         self._store = store
         self._server_name = server_name
         self._types = {login_type.login_type: login_type for login_type in login_types}
+        self._sessions = sessions
         self._clock = clock
+        self._offers_login_tokens = offers_login_tokens
 
-    def flows(self) -> list[dict[str, str]]:
+    def flows(self) -> list[dict[str, Any]]:
         """The ``GET /login`` flows, in the order the types were configured."""
-        return [{"type": name} for name in self._types]
+        flows: list[dict[str, Any]] = []
+        for name in self._types:
+            flow: dict[str, Any] = {"type": name}
+            if name == LOGIN_TOKEN and self._offers_login_tokens:
+                flow["get_login_token"] = True  # spec v1.7: clients may offer QR/sign-in links
+            flows.append(flow)
+        return flows
 
     async def login(self, body: dict[str, Any]) -> LoginResult:
-        """Authenticate ``body`` and issue a device and an access token.
+        """Authenticate ``body`` and issue a device and its tokens.
 
         Raises:
             MatrixError: for a bad request or failed authentication.
         """
+        refreshable = body.get("refresh_token", False)
+        if not isinstance(refreshable, bool):
+            raise MatrixError(ErrCode.UNKNOWN, "`refresh_token` should be true or false.")
         login_type = self._login_type(body)
-        device_id, device_name = _device_fields(body)
+        device_id, device_name = device_fields(body)
         identity = await login_type.authenticate(body)
-        access_token = mint_access_token()
         now = now_ms(self._clock)
         async with self._store.write() as txn:
             user = await self._user_for(txn, identity, now)
             if device_id is None:
                 device_id = mint_device_id()
             await txn.devices.ensure(user.user_id, device_id, device_name, now)
-            await txn.tokens.add(hash_token(access_token), user.user_id, device_id, now)
-        return LoginResult(user_id=user.user_id, device_id=device_id, access_token=access_token)
+            issued = await self._sessions.issue(
+                txn, user.user_id, device_id, refreshable=refreshable, now=now
+            )
+        return LoginResult(
+            user_id=user.user_id,
+            device_id=device_id,
+            access_token=issued.access_token,
+            expires_in_ms=issued.expires_in_ms,
+            refresh_token=issued.refresh_token,
+        )
 
     def _login_type(self, body: dict[str, Any]) -> LoginType:
         if "type" not in body:
@@ -69,41 +99,58 @@ class LoginService:
             raise InvalidParam("Bad parameter: type")
         login_type = self._types.get(name)
         if login_type is None:
+            if name == PASSWORD:
+                raise MatrixError(ErrCode.UNKNOWN, "Password login has been disabled.")
             raise MatrixError(ErrCode.UNKNOWN, f"Unknown login type {name}")
         return login_type
 
     async def _user_for(self, txn: Transaction, identity: Identity, now: int) -> User:
-        """The user the identity names, created on first login."""
+        """The user the identity names; a JWT subject's user is created on first login."""
+        if identity.user_id is not None:
+            user = await txn.users.get(identity.user_id)
+            if user is None:  # removed since the credentials were checked
+                raise Forbidden(INVALID_CREDENTIALS)
+        else:
+            user = await self._user_for_subject(txn, identity, now)
+        if user.deactivated:
+            raise MatrixError(ErrCode.USER_DEACTIVATED, "This account has been deactivated")
+        return user
+
+    async def _user_for_subject(self, txn: Transaction, identity: Identity, now: int) -> User:
         # Every stored localpart is in the grammar, so a subject whose lower
         # case is not can match nobody: refuse it before it reaches SQL (a NUL
         # is an error in PostgreSQL). A ':' would split into another user's ID;
         # this refuses it rather than guess (Synapse guesses).
         check_localpart_characters(identity.subject.lower())
         user_id = user_id_for(identity.subject, self._server_name)
-        user = _pick(await txn.users.find_case_insensitive(user_id), user_id)
+        user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
         if user is None:
-            localpart = localpart_of(user_id)
             check_new_localpart(identity.subject, self._server_name)
-            display_name = identity.display_name or localpart
+            display_name = identity.display_name or localpart_of(user_id)
             await txn.users.create(user_id, display_name, now)
             # Re-read: a concurrent first login may have won the insert.
-            user = _pick(await txn.users.find_case_insensitive(user_id), user_id)
+            user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
             assert user is not None
-        if user.deactivated:
-            raise MatrixError(ErrCode.USER_DEACTIVATED, "This account has been deactivated")
         return user
 
 
-def _pick(matches: Iterable[User], user_id: str) -> User | None:
-    """Synapse's case-insensitive match: the exact ID if present, else a unique match."""
-    candidates = list(matches)
-    for user in candidates:
-        if user.user_id == user_id:
-            return user
-    return candidates[0] if len(candidates) == 1 else None
+def check_device_name(name: object, field: str) -> str | None:
+    """A device display name as given, or a 400 for a non-string or over-long one."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or "\x00" in name:
+        raise InvalidParam(f"{field} must be a string without NUL characters")
+    if len(name) > MAX_DEVICE_NAME_LENGTH:
+        raise MatrixError(
+            ErrCode.TOO_LARGE,
+            f"Device display name is too long (max {MAX_DEVICE_NAME_LENGTH})",
+            status=400,
+        )
+    return name
 
 
-def _device_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
+def device_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``device_id`` and ``initial_device_display_name`` of a login body, checked."""
     device_id = body.get("device_id")
     if device_id is not None:
         if not isinstance(device_id, str) or "\x00" in device_id:
@@ -113,16 +160,5 @@ def _device_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
             raise InvalidParam(
                 f"device_id cannot be longer than {MAX_DEVICE_ID_LENGTH} characters."
             )
-    name = body.get("initial_device_display_name")
-    if name is not None:
-        if not isinstance(name, str) or "\x00" in name:
-            raise InvalidParam(
-                "initial_device_display_name must be a string without NUL characters"
-            )
-        if len(name) > MAX_DEVICE_NAME_LENGTH:
-            raise MatrixError(
-                ErrCode.TOO_LARGE,
-                f"Device display name is too long (max {MAX_DEVICE_NAME_LENGTH})",
-                status=400,
-            )
+    name = check_device_name(body.get("initial_device_display_name"), "initial_device_display_name")
     return device_id or None, name

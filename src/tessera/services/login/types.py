@@ -8,10 +8,15 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who a login body proved to be: a localpart (or a full user ID) and extras."""
+    """Who a login body proved to be.
+
+    Either ``user_id`` names an existing user (password, login token), or
+    ``subject`` is a localpart that is created on first login (JWT).
+    """
 
     subject: str
     display_name: str | None = None
+    user_id: str | None = None
 
 
 class LoginType(Protocol):

@@ -6,7 +6,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera.storage.repos.devices import DeviceRepo
+from tessera.storage.repos.login_tokens import LoginTokenRepo
+from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
 from tessera.storage.repos.tokens import TokenRepo
+from tessera.storage.repos.ui_auth import UiAuthRepo
 from tessera.storage.repos.users import UserRepo
 
 
@@ -18,6 +21,9 @@ class Repos:
         self.users = UserRepo(conn, dialect)
         self.devices = DeviceRepo(conn, dialect)
         self.tokens = TokenRepo(conn, dialect)
+        self.refresh_tokens = RefreshTokenRepo(conn, dialect)
+        self.login_tokens = LoginTokenRepo(conn, dialect)
+        self.ui_auth = UiAuthRepo(conn, dialect)
 
     async def ping(self) -> None:
         await self._conn.execute(text("SELECT 1"))

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from tessera.core.models import Requester
+from tessera.core.models import AccessTokenInfo, Requester
 from tessera.storage.repos.base import Repo
 from tessera.storage.tables import access_tokens, users
 
 
 class TokenRepo(Repo):
-    async def add(self, token_hash: bytes, user_id: str, device_id: str, now_ms: int) -> None:
+    async def add(
+        self,
+        token_hash: bytes,
+        user_id: str,
+        device_id: str,
+        now_ms: int,
+        *,
+        valid_until_ms: int | None = None,
+        refresh_token_id: int | None = None,
+    ) -> None:
         await self.conn.execute(
             access_tokens.insert().values(
-                token_hash=token_hash, user_id=user_id, device_id=device_id, created_ts=now_ms
+                token_hash=token_hash,
+                user_id=user_id,
+                device_id=device_id,
+                created_ts=now_ms,
+                valid_until_ms=valid_until_ms,
+                refresh_token_id=refresh_token_id,
             )
         )
 
-    async def requester(self, token_hash: bytes) -> Requester | None:
-        """Who a token belongs to; None for unknown tokens and deactivated users."""
+    async def lookup(self, token_hash: bytes) -> AccessTokenInfo | None:
+        """The token and who it belongs to; None for unknown tokens and deactivated users."""
         query = (
             select(
                 access_tokens.c.id,
                 access_tokens.c.user_id,
                 access_tokens.c.device_id,
+                access_tokens.c.valid_until_ms,
+                access_tokens.c.refresh_token_id,
+                access_tokens.c.used,
                 users.c.is_admin,
             )
             .join(users, users.c.user_id == access_tokens.c.user_id)
@@ -32,9 +49,26 @@ class TokenRepo(Repo):
         row = (await self.conn.execute(query)).first()
         if row is None:
             return None
-        return Requester(
+        requester = Requester(
             user_id=row.user_id,
             device_id=row.device_id,
             token_id=row.id,
             is_admin=bool(row.is_admin),
         )
+        return AccessTokenInfo(requester, row.valid_until_ms, row.refresh_token_id, bool(row.used))
+
+    async def requester(self, token_hash: bytes) -> Requester | None:
+        info = await self.lookup(token_hash)
+        return None if info is None else info.requester
+
+    async def mark_used(self, token_id: int) -> None:
+        await self.conn.execute(
+            update(access_tokens).where(access_tokens.c.id == token_id).values(used=True)
+        )
+
+    async def used_for_refresh_token(self, refresh_token_id: int) -> bool:
+        """Whether an access token issued with this refresh token has been used."""
+        query = select(access_tokens.c.id).where(
+            access_tokens.c.refresh_token_id == refresh_token_id, access_tokens.c.used.is_(True)
+        )
+        return (await self.conn.execute(query)).first() is not None

@@ -28,9 +28,17 @@ class UserRepo(Repo):
         return await self.insert_if_absent(users, values)
 
     async def set_deactivated(self, user_id: str, deactivated: bool) -> None:
-        await self.conn.execute(
-            update(users).where(users.c.user_id == user_id).values(deactivated=deactivated)
-        )
+        await self._set(user_id, deactivated=deactivated)
+
+    async def set_profile(self, user_id: str, **fields: str | None) -> None:
+        """Set ``display_name`` and/or ``avatar_url``."""
+        await self._set(user_id, **fields)
+
+    async def set_password_hash(self, user_id: str, password_hash: str | None) -> None:
+        await self._set(user_id, password_hash=password_hash)
+
+    async def _set(self, user_id: str, **values: object) -> None:
+        await self.conn.execute(update(users).where(users.c.user_id == user_id).values(**values))
 
 
 def _user(row: Any) -> User:
@@ -41,4 +49,5 @@ def _user(row: Any) -> User:
         is_admin=bool(row["is_admin"]),
         deactivated=bool(row["deactivated"]),
         created_ts=row["created_ts"],
+        password_hash=row["password_hash"],
     )

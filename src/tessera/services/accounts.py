@@ -1,0 +1,20 @@
+"""Deactivating an account (spec: "Account deactivation")."""
+
+from __future__ import annotations
+
+from tessera.core.models import Requester
+from tessera.services.auth import Authenticator
+from tessera.storage.ports import Store
+
+
+class Accounts:
+    def __init__(self, store: Store, authenticator: Authenticator) -> None:
+        self._store = store
+        self._auth = authenticator
+
+    async def deactivate(self, requester: Requester) -> None:
+        """Deactivate the requester's user: every device and token goes; logins are refused."""
+        async with self._store.write() as txn:
+            await txn.users.set_deactivated(requester.user_id, True)
+            await txn.devices.delete_all(requester.user_id)
+        self._auth.forget_user(requester.user_id)
