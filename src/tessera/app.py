@@ -124,4 +124,6 @@ def build_app(
     )
     # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
     starlette.router.redirect_slashes = False
-    return Application(Frontend(starlette, config.max_request_body_size), db, last_seen)
+    forwarded = frozenset(listener.port for listener in config.listeners if listener.x_forwarded)
+    frontend = Frontend(starlette, config.max_request_body_size, forwarded)
+    return Application(frontend, db, last_seen)

@@ -35,9 +35,13 @@ class TooLarge(MatrixError):
 class Frontend:
     """Wraps the Starlette app: everything here applies to every HTTP request."""
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_size: int, forwarded_ports: frozenset[int] = frozenset()
+    ) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        #: Ports of listeners with ``x_forwarded: true``: behind a trusted proxy.
+        self.forwarded_ports = forwarded_ports
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(3).hex()
 
@@ -47,6 +51,11 @@ class Frontend:
             return
         request_id = f"{self._id_prefix}-{next(self._ids)}"
         scope["tessera.request_id"] = request_id
+        if (
+            self.forwarded_ports
+            and (scope.get("server") or (None, None))[1] in self.forwarded_ports
+        ):
+            _use_forwarded_client(scope)
         started = time.perf_counter()
         status = 0
 
@@ -107,6 +116,16 @@ class Frontend:
             return message
 
         return limited_receive
+
+
+def _use_forwarded_client(scope: Scope) -> None:
+    """Take the client address from ``X-Forwarded-For`` (the proxy's view of the client)."""
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-for":
+            client = value.decode("latin-1").split(",")[0].strip()
+            if client:
+                scope["client"] = (client, 0)
+            return
 
 
 _INTERNAL = {"errcode": ErrCode.UNKNOWN.value, "error": "Internal server error"}
