@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import text
 
 from tessera.config import JwtConfig
+from tessera.services.passwords import Passwords
 from tests.conftest import SEED_SECRET, SERVER_NAME, LiveServer
 from tests.support.keys import sign
 
@@ -105,7 +106,7 @@ async def whoami(server: LiveServer, access_token: str) -> httpx.Response:
 
 
 async def count_rows(server: LiveServer, table: str) -> int:
-    async with server.database.engine.connect() as conn:
+    async with server.database.connection() as conn:
         result = await conn.execute(text(f"SELECT count(*) FROM {table}"))
         return int(result.scalar_one())
 
@@ -113,3 +114,80 @@ async def count_rows(server: LiveServer, table: str) -> int:
 async def deactivate(server: LiveServer, localpart: str) -> None:
     async with server.database.write() as txn:
         await txn.users.set_deactivated(user_id(localpart), True)
+
+
+# --- the session API: UIA, refresh, passwords, a clock tests move ----------------------------
+
+PASSWORD_TYPE = "m.login.password"
+TOKEN_TYPE = "m.login.token"
+REFRESH = "/_matrix/client/v3/refresh"
+DEACTIVATE = "/_matrix/client/v3/account/deactivate"
+DELETE_DEVICES = "/_matrix/client/v3/delete_devices"
+CAPABILITIES = "/_matrix/client/v3/capabilities"
+GET_TOKEN = "/_matrix/client/v1/login/get_token"
+#: 2023-11-14T22:13:20Z: any fixed instant will do; tests move it forward by hand.
+EPOCH = 1_700_000_000.0
+
+
+class ManualClock:
+    """A clock for ``start_server(clock=...)`` that stands still until ``advance``d."""
+
+    def __init__(self, now: float = EPOCH) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def ms(self) -> int:
+        return int(self.now * 1000)
+
+
+def jwt_auth(localpart: str, session: str | None = None) -> dict[str, Any]:
+    """A UIA ``auth`` object re-authenticating ``localpart`` with a fresh seed JWT."""
+    auth: dict[str, Any] = {"type": JWT_TYPE, "token": seed_jwt({"sub": localpart})}
+    if session is not None:
+        auth["session"] = session
+    return auth
+
+
+def password_auth(user: str, password: str, session: str | None = None) -> dict[str, Any]:
+    """A UIA ``auth`` object for the ``m.login.password`` stage."""
+    auth: dict[str, Any] = {
+        "type": PASSWORD_TYPE,
+        "identifier": {"type": "m.id.user", "user": user},
+        "password": password,
+    }
+    if session is not None:
+        auth["session"] = session
+    return auth
+
+
+def assert_auth_required(response: httpx.Response, stages: tuple[str, ...] = (JWT_TYPE,)) -> str:
+    """A first UIA 401: exactly one flow per stage, empty params and a session; returns it."""
+    assert response.status_code == 401, response.text
+    body: dict[str, Any] = response.json()
+    session = body.get("session")
+    assert isinstance(session, str), body
+    assert session, body
+    assert body == {
+        "flows": [{"stages": [stage]} for stage in stages],
+        "params": {},
+        "session": session,
+    }
+    return session
+
+
+async def set_password(server: LiveServer, localpart: str, password: str) -> None:
+    """Give an existing user a bcrypt password hash (4 rounds: fast)."""
+    password_hash = await Passwords(rounds=4).hash(password)
+    async with server.database.write() as txn:
+        await txn.users.set_password_hash(user_id(localpart), password_hash)
+
+
+async def device_ids(server: LiveServer, access_token: str) -> list[str]:
+    response = await server.client.get(DEVICES, headers=bearer(access_token))
+    assert response.status_code == 200, response.text
+    return [device["device_id"] for device in response.json()["devices"]]

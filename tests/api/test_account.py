@@ -200,7 +200,7 @@ async def test_user_can_log_in_again_after_logout_all(server: LiveServer) -> Non
 async def test_access_tokens_are_stored_only_as_hashes(server: LiveServer) -> None:
     issued = [await server.access_token(seed_jwt({"sub": name})) for name in ("alice", "bob")]
 
-    async with server.database.engine.connect() as conn:
+    async with server.database.connection() as conn:
         rows = (await conn.execute(text("SELECT * FROM access_tokens"))).all()
 
     assert len(rows) == 2

@@ -7,7 +7,6 @@ microseconds per request instead of a task and a queue.
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import time
 from typing import Any
@@ -16,8 +15,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.core.errors import ErrCode, MatrixError
-
-access_logger = logging.getLogger("tessera.access")
+from tessera.http.access_log import AccessLog
 
 # Spec: "Web Browser Clients" — every response carries these.
 CORS_HEADERS: list[tuple[bytes, bytes]] = [
@@ -36,12 +34,17 @@ class Frontend:
     """Wraps the Starlette app: everything here applies to every HTTP request."""
 
     def __init__(
-        self, app: ASGIApp, max_body_size: int, forwarded_ports: frozenset[int] = frozenset()
+        self,
+        app: ASGIApp,
+        max_body_size: int,
+        forwarded_ports: frozenset[int] = frozenset(),
+        access_log: AccessLog | None = None,
     ) -> None:
         self.app = app
         self.max_body_size = max_body_size
         #: Ports of listeners with ``x_forwarded: true``: behind a trusted proxy.
         self.forwarded_ports = forwarded_ports
+        self.access_log = access_log or AccessLog()
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(3).hex()
 
@@ -82,14 +85,14 @@ class Frontend:
                 await _send_json(send_with_headers, 500, _INTERNAL)
             # Starlette's error middleware has logged it; don't crash the server.
         finally:
-            access_logger.info(
-                "%s %s %s %d %.1fms",
-                request_id,
-                scope["method"],
-                scope["path"],  # the query string may carry an access token: never logged
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            if self.access_log.enabled:
+                self.access_log.log(
+                    request_id,
+                    scope["method"],
+                    scope["path"],  # the query string may carry an access token: never logged
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
 
     def _declared_too_large(self, scope: Scope) -> TooLarge | None:
         for name, value in scope["headers"]:

@@ -30,9 +30,10 @@ def head_revision() -> str | None:
 async def current_revision(database: Database) -> str | None:
     """The migration the database is at (None for an empty database)."""
     async with database.connection() as conn:
-        return await conn.run_sync(
+        revision: str | None = await conn.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+    return revision
 
 
 async def migrate(database: Database) -> None:

@@ -33,10 +33,8 @@ class ProfileEndpoints:
     async def get_field(self, request: Request) -> Response:
         field = request.path_params["field"]
         user = await self._profiles.profile(request.path_params["user_id"])
-        value = _profile_json(user).get(field)
-        if value is None and field == "avatar_url":
-            raise NotFound("Profile was not found")
-        return ok({} if value is None else {field: value})
+        # An unset field is null, not absent: clients (matrix-nio) require the key.
+        return ok({field: _profile_json(user).get(field)})
 
     async def set_field(self, request: Request) -> Response:
         field = request.path_params["field"]
