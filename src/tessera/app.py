@@ -17,6 +17,7 @@ from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
 from tessera.http.client.session import SessionEndpoints
 from tessera.http.errors import EXCEPTION_HANDLERS
+from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
 from tessera.http.routes import Endpoints, routes
 from tessera.policy import build_jwt_policy
@@ -108,6 +109,7 @@ def build_app(
             uia if config.login_tokens.require_ui_auth else None,
         ),
         discovery=discovery,
+        health=HealthEndpoint(db),
         get_token=login_tokens is not None,
     )
 

@@ -14,6 +14,7 @@ from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
 from tessera.http.client.session import SessionEndpoints
 from tessera.http.client.versions import versions
+from tessera.http.health import HealthEndpoint
 
 #: Every client endpoint answers under both of these (r0 for older clients).
 CLIENT_PREFIXES = ("/_matrix/client/r0", "/_matrix/client/v3")
@@ -29,6 +30,7 @@ class Endpoints:
     profile: ProfileEndpoints
     session: SessionEndpoints
     discovery: DiscoveryEndpoints
+    health: HealthEndpoint
     #: Whether POST /login/get_token is served (login_via_existing_session.enabled).
     get_token: bool = False
 
@@ -37,6 +39,7 @@ def routes(e: Endpoints) -> list[BaseRoute]:
     table: list[BaseRoute] = [
         Route("/_matrix/client/versions", versions, methods=["GET"]),
         Route("/.well-known/matrix/client", e.discovery.well_known, methods=["GET"]),
+        Route("/health", e.health.health, methods=["GET"]),
     ]
     for prefix in (*CLIENT_PREFIXES, LEGACY_LOGIN_PREFIX):
         table += [
