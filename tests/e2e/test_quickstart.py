@@ -188,10 +188,9 @@ def test_quickstart_generated_config_mint_login_whoami(
 
     # The server prints the one command that mints a test token; run it as printed.
     command = shlex.split(server.wait_for(MINT_HINT))
-    assert command[:3] == ["tessera", "jwt", "mint"]
-    minted = subprocess.run(
-        [TESSERA, *command[1:]], cwd=workdir, capture_output=True, text=True, timeout=60
-    )
+    assert command[0] == TESSERA  # the program as the user started it, runnable as printed
+    assert command[1:3] == ["jwt", "mint"]
+    minted = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=60)
     assert minted.returncode == 0, minted.stderr
     jwt = minted.stdout.strip()
 

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -52,6 +53,14 @@ def _report(config: Config) -> None:
         logger.warning("jwt_config.secret is shorter than 32 bytes; use a longer random secret")
 
 
+def _program() -> str:
+    """How the user ran us, so the printed hint runs as is (``.venv/bin/tessera`` under make)."""
+    argv0 = sys.argv[0]
+    if argv0.endswith("__main__.py"):
+        return f"{shlex.quote(sys.executable)} -m tessera"
+    return shlex.quote(argv0) if os.sep in argv0 else "tessera"
+
+
 def _setup_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -79,10 +88,8 @@ def run(args: argparse.Namespace) -> int:
         for sock in sockets:
             print(f"Tessera is listening on {socket_url(sock)}", flush=True)
         if config.jwt.enabled:
-            print(
-                f"Mint a login token with: tessera jwt mint -c {args.config} --sub alice",
-                flush=True,
-            )
+            mint_command = f"{_program()} jwt mint -c {shlex.quote(args.config)} --sub alice"
+            print(f"Mint a login token with: {mint_command}", flush=True)
         await serve(application, sockets)
 
     event_loop_runner()(main())  # type: ignore[operator]
