@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 
 from tessera.config import Config, DatabaseConfig
+from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
 from tessera.http.client.discovery import DiscoveryEndpoints
@@ -22,6 +23,7 @@ from tessera.http.middleware import Frontend
 from tessera.http.routes import Endpoints, routes
 from tessera.policy import build_jwt_policy
 from tessera.services.accounts import Accounts
+from tessera.services.admin import Admin
 from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, system_clock
 from tessera.services.devices import Devices
@@ -63,6 +65,23 @@ def open_database(config: DatabaseConfig) -> Database:
     return Database.from_url(url, config.cp_min, config.cp_max, connect_args=tls)
 
 
+def build_admin(config: Config) -> tuple[Admin, Database]:
+    """The admin service over the configured database, for the CLI (no HTTP, no cache)."""
+    db = open_database(config.database)
+    authenticator = Authenticator(db)
+    passwords = Passwords(config.password.pepper, config.bcrypt_rounds)
+    admin = Admin(
+        db,
+        config.server_name,
+        authenticator,
+        Accounts(db, authenticator),
+        passwords,
+        LastSeen(db, system_clock),
+        system_clock,
+    )
+    return admin, db
+
+
 def build_app(
     config: Config, *, database: Database | None = None, clock: Clock = system_clock
 ) -> Application:
@@ -73,13 +92,9 @@ def build_app(
     sessions = Sessions(db, authenticator, config.sessions, clock)
 
     jwt = JwtLogin(build_jwt_policy(config.jwt), clock) if config.jwt.enabled else None
-    password = (
-        PasswordLogin(
-            db, config.server_name, Passwords(config.password.pepper, config.bcrypt_rounds)
-        )
-        if config.password.enabled
-        else None
-    )
+    accounts = Accounts(db, authenticator)
+    passwords = Passwords(config.password.pepper, config.bcrypt_rounds)
+    password = PasswordLogin(db, config.server_name, passwords) if config.password.enabled else None
     login_tokens = (
         TokenLogin(db, config.login_tokens, clock) if config.login_tokens.enabled else None
     )
@@ -99,7 +114,7 @@ def build_app(
     )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
-        account=AccountEndpoints(authenticator, sessions, Accounts(db, authenticator), uia),
+        account=AccountEndpoints(authenticator, sessions, accounts, uia),
         devices=DeviceEndpoints(authenticator, Devices(db, authenticator, last_seen), uia),
         profile=ProfileEndpoints(authenticator, Profiles(db)),
         session=SessionEndpoints(
@@ -110,6 +125,10 @@ def build_app(
         ),
         discovery=discovery,
         health=HealthEndpoint(db),
+        admin=AdminEndpoints(
+            authenticator,
+            Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
+        ),
         get_token=login_tokens is not None,
     )
 

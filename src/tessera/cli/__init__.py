@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from tessera import __version__
-from tessera.cli import commands
+from tessera.cli import commands, users
 
 
 def parser() -> argparse.ArgumentParser:
@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
 
     migrate = with_config(sub.add_parser("migrate", help="apply database migrations"))
     migrate.set_defaults(handler=commands.migrate)
+
+    users.register(sub, with_config)
 
     jwt = sub.add_parser("jwt", help="JSON Web Token tools")
     jwt_sub = jwt.add_subparsers(dest="jwt_command", required=True, metavar="COMMAND")

@@ -30,7 +30,8 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
-def _load(path: str) -> Config:
+def load_checked(path: str) -> Config:
+    """The config at ``path`` with its JWT key checked, or a CommandError naming the key."""
     try:
         config = load_config(path)
         if config.jwt.enabled:
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from tessera.storage.migrate import migrate as apply_migrations
 
     _setup_logging()
-    config = _load(args.config)
+    config = load_checked(args.config)
     _report(config)
     if not config.listeners:
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
@@ -112,7 +113,7 @@ def generate_config(args: argparse.Namespace) -> int:
 
 def check_config(args: argparse.Namespace) -> int:
     _setup_logging()
-    config = _load(args.config)
+    config = load_checked(args.config)
     _report(config)
     jwt = config.jwt
     print(f"{args.config}: OK")
@@ -129,7 +130,7 @@ def migrate(args: argparse.Namespace) -> int:
     from tessera.storage.migrate import current_revision
     from tessera.storage.migrate import migrate as apply_migrations
 
-    config = _load(args.config)
+    config = load_checked(args.config)
 
     async def main() -> str | None:
         database = open_database(config.database)
@@ -145,7 +146,7 @@ def migrate(args: argparse.Namespace) -> int:
 
 def jwt_mint(args: argparse.Namespace) -> int:
     config_path = args.config or ("homeserver.yaml" if Path("homeserver.yaml").exists() else None)
-    jwt = _load(config_path).jwt if config_path else JwtConfig()
+    jwt = load_checked(config_path).jwt if config_path else JwtConfig()
     if args.secret:
         jwt = dataclasses.replace(jwt, secret=args.secret)
     if args.algorithm:

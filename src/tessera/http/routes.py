@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.routing import BaseRoute, Route
 
 from tessera.http import convertors  # noqa: F401  (registers {field:profile_field})
+from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
 from tessera.http.client.discovery import DiscoveryEndpoints
@@ -31,6 +32,7 @@ class Endpoints:
     session: SessionEndpoints
     discovery: DiscoveryEndpoints
     health: HealthEndpoint
+    admin: AdminEndpoints
     #: Whether POST /login/get_token is served (login_via_existing_session.enabled).
     get_token: bool = False
 
@@ -65,6 +67,19 @@ def routes(e: Endpoints) -> list[BaseRoute]:
             Route(f"{prefix}{field}", e.profile.get_field, methods=["GET"]),
             Route(f"{prefix}{field}", e.profile.set_field, methods=["PUT"]),
         ]
+    admin = "/_synapse/admin"
+    user = "/users/{user_id}"
+    table += [
+        Route(f"{admin}/v1/server_version", e.admin.server_version, methods=["GET"]),
+        Route(f"{admin}/v2/users", e.admin.list_users, methods=["GET"]),
+        Route(f"{admin}/v2{user}", e.admin.get_user, methods=["GET"]),
+        Route(f"{admin}/v2{user}", e.admin.put_user, methods=["PUT"]),
+        Route(f"{admin}/v1/deactivate/{{user_id}}", e.admin.deactivate, methods=["POST"]),
+        Route(f"{admin}/v1/whois/{{user_id}}", e.admin.whois, methods=["GET"]),
+        Route(f"{admin}/v2{user}/devices", e.admin.devices, methods=["GET"]),
+        Route(f"{admin}/v2{user}/devices/{{device_id}}", e.admin.device, methods=["GET"]),
+        Route(f"{admin}/v2{user}/devices/{{device_id}}", e.admin.delete_device, methods=["DELETE"]),
+    ]
     if e.get_token:
         # Spec v1.7 put this endpoint under v1 only.
         table.append(

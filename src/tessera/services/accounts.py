@@ -13,8 +13,12 @@ class Accounts:
         self._auth = authenticator
 
     async def deactivate(self, requester: Requester) -> None:
-        """Deactivate the requester's user: every device and token goes; logins are refused."""
+        """Deactivate the requester's own user (after user-interactive auth)."""
+        await self.deactivate_user(requester.user_id)
+
+    async def deactivate_user(self, user_id: str) -> None:
+        """Every device and token of the user goes; later logins are refused."""
         async with self._store.write() as txn:
-            await txn.users.set_deactivated(requester.user_id, True)
-            await txn.devices.delete_all(requester.user_id)
-        self._auth.forget_user(requester.user_id)
+            await txn.users.set_deactivated(user_id, True)
+            await txn.devices.delete_all(user_id)
+        self._auth.forget_user(user_id)

@@ -18,8 +18,9 @@ class Passwords:
         self._pepper = pepper
         self._rounds = rounds
         # Checked against when the user does not exist, so that a wrong user
-        # name costs the same time as a wrong password.
-        self._dummy_hash = bcrypt.hashpw(b"tessera-dummy", bcrypt.gensalt(rounds)).decode()
+        # name costs the same time as a wrong password. Made on first use: a
+        # bcrypt hash at the configured cost would add ~0.25 s to startup.
+        self._dummy_hash: str | None = None
 
     def _peppered(self, password: str) -> bytes:
         return (password + self._pepper).encode("utf-8")
@@ -32,6 +33,8 @@ class Passwords:
 
     async def check(self, password: str, stored_hash: str | None) -> bool:
         """Whether ``password`` matches ``stored_hash``; as slow when there is no hash."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash("tessera-dummy-password")
         candidate = stored_hash or self._dummy_hash
         try:
             matches = await asyncio.to_thread(

@@ -27,6 +27,18 @@ class Users(Protocol):
     async def set_deactivated(self, user_id: str, deactivated: bool) -> None: ...
     async def set_profile(self, user_id: str, **fields: str | None) -> None: ...
     async def set_password_hash(self, user_id: str, password_hash: str | None) -> None: ...
+    async def set_admin(self, user_id: str, admin: bool) -> None: ...
+    async def page(
+        self,
+        *,
+        offset: int,
+        limit: int,
+        name: str | None = None,
+        deactivated: bool | None = False,
+        admins: bool | None = None,
+        order_by: str = "name",
+        descending: bool = False,
+    ) -> tuple[Sequence[User], int]: ...
 
 
 class Devices(Protocol):

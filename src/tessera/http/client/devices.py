@@ -17,7 +17,7 @@ from tessera.services.devices import Devices
 from tessera.services.uia import UserInteractiveAuth
 
 
-def _device_json(device: Device) -> dict[str, Any]:
+def device_json(device: Device) -> dict[str, Any]:
     return {
         "user_id": device.user_id,
         "device_id": device.device_id,
@@ -38,16 +38,20 @@ class DeviceEndpoints:
     async def list(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         devices = await self._devices.list(who)
-        return ok({"devices": [_device_json(device) for device in devices]})
+        return ok({"devices": [device_json(device) for device in devices]})
 
     async def get(self, request: Request) -> Response:
         who = await requester(request, self._auth)
-        return ok(_device_json(await self._devices.get(who, request.path_params["device_id"])))
+        return ok(device_json(await self._devices.get(who, request.path_params["device_id"])))
 
     async def update(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         body = await json_object(request)
-        await self._devices.rename(who, request.path_params["device_id"], body.get("display_name"))
+        device_id = request.path_params["device_id"]
+        if "display_name" in body:
+            await self._devices.rename(who, device_id, body["display_name"])
+        else:  # nothing to change, but an unknown device is still 404
+            await self._devices.get(who, device_id)
         return ok()
 
     async def delete(self, request: Request) -> Response:

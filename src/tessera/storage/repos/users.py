@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from tessera.core.models import User
 from tessera.storage.repos.base import Repo
@@ -21,6 +21,45 @@ class UserRepo(Repo):
         """Every user whose ID equals ``user_id`` ignoring case."""
         query = select(users).where(func.lower(users.c.user_id) == user_id.lower())
         return [_user(row._mapping) for row in await self.conn.execute(query)]
+
+    async def page(
+        self,
+        *,
+        offset: int,
+        limit: int,
+        name: str | None = None,
+        deactivated: bool | None = False,
+        admins: bool | None = None,
+        order_by: str = "name",
+        descending: bool = False,
+    ) -> tuple[Sequence[User], int]:
+        """One page of users and how many match in all (the admin API's listing).
+
+        ``name`` matches inside the localpart or the display name, ignoring case.
+        """
+        conditions = []
+        if name:
+            needle = f"%{name.lower()}%"
+            conditions.append(
+                or_(
+                    func.lower(users.c.user_id).like(needle),
+                    func.lower(users.c.display_name).like(needle),
+                )
+            )
+        if deactivated is not None:
+            conditions.append(users.c.deactivated.is_(deactivated))
+        if admins is not None:
+            conditions.append(users.c.is_admin.is_(admins))
+        total = (
+            await self.conn.execute(select(func.count()).select_from(users).where(*conditions))
+        ).scalar_one()
+        column = _ORDER_COLUMNS[order_by]
+        ordering = [column.desc() if descending else column.asc(), users.c.user_id.asc()]
+        query = select(users).where(*conditions).order_by(*ordering).offset(offset).limit(limit)
+        return [_user(row._mapping) for row in await self.conn.execute(query)], int(total)
+
+    async def set_admin(self, user_id: str, admin: bool) -> None:
+        await self._set(user_id, is_admin=admin)
 
     async def create(self, user_id: str, display_name: str | None, now_ms: int) -> bool:
         """Add a user; False when one with the same (case-folded) ID exists already."""
@@ -39,6 +78,17 @@ class UserRepo(Repo):
 
     async def _set(self, user_id: str, **values: object) -> None:
         await self.conn.execute(update(users).where(users.c.user_id == user_id).values(**values))
+
+
+#: Synapse's ``order_by`` values that mean something here.
+_ORDER_COLUMNS = {
+    "name": users.c.user_id,
+    "displayname": users.c.display_name,
+    "admin": users.c.is_admin,
+    "deactivated": users.c.deactivated,
+    "avatar_url": users.c.avatar_url,
+    "creation_ts": users.c.created_ts,
+}
 
 
 def _user(row: Any) -> User:

@@ -1,0 +1,1 @@
+"""Synapse-compatible admin API (``/_synapse/admin``), so existing tools work."""

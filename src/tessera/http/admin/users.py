@@ -1,0 +1,137 @@
+"""``/_synapse/admin/…/users``, ``/deactivate``, ``/whois`` and users' devices.
+
+Paths, parameters and bodies follow Synapse's admin API documentation for
+what Tessera implements, so tools such as synapse-admin work unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tessera import __version__
+from tessera.core.errors import InvalidParam
+from tessera.core.models import Device, User
+from tessera.http import query
+from tessera.http.auth import requester
+from tessera.http.body import json_object
+from tessera.http.client.devices import device_json
+from tessera.http.responses import ok
+from tessera.services.admin import Admin, UserChanges
+from tessera.services.auth import Authenticator
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "name": user.user_id,
+        "displayname": user.display_name,
+        "avatar_url": user.avatar_url,
+        "admin": user.is_admin,
+        "deactivated": user.deactivated,
+        "is_guest": False,
+        "user_type": None,
+        "shadow_banned": False,
+        "locked": False,
+        "erased": False,
+        # Synapse keeps creation_ts in seconds.
+        "creation_ts": user.created_ts // 1000,
+        "threepids": [],
+        "external_ids": [],
+    }
+
+
+def _changes(body: dict[str, Any]) -> UserChanges:
+    def typed(name: str, kind: type) -> Any:
+        value = body.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise InvalidParam(f"{name} must be a {kind.__name__}")
+        return value
+
+    logout = typed("logout_devices", bool)
+    return UserChanges(
+        displayname=typed("displayname", str),
+        avatar_url=typed("avatar_url", str),
+        admin=typed("admin", bool),
+        deactivated=typed("deactivated", bool),
+        password=typed("password", str),
+        logout_devices=True if logout is None else logout,
+    )
+
+
+class AdminEndpoints:
+    def __init__(self, authenticator: Authenticator, admin: Admin) -> None:
+        self._auth = authenticator
+        self._admin = admin
+
+    async def server_version(self, request: Request) -> Response:
+        self._admin.require_admin(await requester(request, self._auth))
+        return ok({"server_version": f"Tessera {__version__}"})
+
+    async def list_users(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        offset = query.integer(request, "from", 0)
+        limit = query.integer(request, "limit", 100)
+        direction = request.query_params.get("dir", "f")
+        if direction not in ("f", "b"):
+            raise InvalidParam("dir must be 'f' or 'b'")
+        users, total = await self._admin.list_users(
+            who,
+            offset=offset,
+            limit=limit,
+            name=request.query_params.get("name") or request.query_params.get("user_id"),
+            # v2: deactivated users are listed only with deactivated=true.
+            deactivated=None if query.boolean(request, "deactivated") else False,
+            admins=query.boolean(request, "admins"),
+            order_by=request.query_params.get("order_by", "name"),
+            descending=direction == "b",
+        )
+        body: dict[str, Any] = {"users": [user_json(u) for u in users], "total": total}
+        if offset + limit < total:
+            body["next_token"] = str(offset + len(users))
+        return ok(body)
+
+    async def get_user(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        return ok(user_json(await self._admin.user(who, request.path_params["user_id"])))
+
+    async def put_user(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        user_id = request.path_params["user_id"]
+        created = await self._admin.put_user(who, user_id, _changes(await json_object(request)))
+        return ok(user_json(await self._admin.user(who, user_id)), status=201 if created else 200)
+
+    async def deactivate(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        await self._admin.deactivate(who, request.path_params["user_id"])
+        return ok({"id_server_unbind_result": "success"})
+
+    async def whois(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        user_id = request.path_params["user_id"]
+        devices = await self._admin.devices(who, user_id)
+        return ok({"user_id": user_id, "devices": {d.device_id: _sessions(d) for d in devices}})
+
+    async def devices(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        devices = await self._admin.devices(who, request.path_params["user_id"])
+        return ok({"devices": [device_json(d) for d in devices], "total": len(devices)})
+
+    async def device(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        params = request.path_params
+        return ok(
+            device_json(await self._admin.device(who, params["user_id"], params["device_id"]))
+        )
+
+    async def delete_device(self, request: Request) -> Response:
+        who = await requester(request, self._auth)
+        params = request.path_params
+        await self._admin.delete_device(who, params["user_id"], params["device_id"])
+        return ok()
+
+
+def _sessions(device: Device) -> dict[str, Any]:
+    connection = {"ip": device.last_seen_ip, "last_seen": device.last_seen_ts, "user_agent": None}
+    return {"sessions": [{"connections": [connection] if device.last_seen_ts else []}]}

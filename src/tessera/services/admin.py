@@ -1,0 +1,165 @@
+"""Server administration: the use cases behind Synapse's admin API.
+
+Every method takes the requester and refuses anyone who is not a server
+admin, so no endpoint can forget the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tessera.core.errors import Forbidden, InvalidParam, NotFound
+from tessera.core.ids import check_new_localpart, localpart_of, parse_user_id, server_name_of
+from tessera.core.models import Device, Requester, User
+from tessera.services.accounts import Accounts
+from tessera.services.auth import Authenticator
+from tessera.services.clock import Clock, now_ms
+from tessera.services.last_seen import LastSeen
+from tessera.services.passwords import Passwords
+from tessera.storage.ports import Store
+
+#: The ``order_by`` values of Synapse's user listing that Tessera can sort by.
+USER_ORDERINGS = ("name", "displayname", "admin", "deactivated", "avatar_url", "creation_ts")
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanges:
+    """A PUT on a user: every field optional, as in Synapse's admin API."""
+
+    displayname: str | None = None
+    avatar_url: str | None = None
+    admin: bool | None = None
+    deactivated: bool | None = None
+    password: str | None = None
+    logout_devices: bool = True
+
+
+class Admin:
+    def __init__(
+        self,
+        store: Store,
+        server_name: str,
+        authenticator: Authenticator,
+        accounts: Accounts,
+        passwords: Passwords,
+        last_seen: LastSeen,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._server_name = server_name
+        self._auth = authenticator
+        self._accounts = accounts
+        self._passwords = passwords
+        self._last_seen = last_seen
+        self._clock = clock
+
+    @staticmethod
+    def require_admin(requester: Requester) -> None:
+        if not requester.is_admin:
+            raise Forbidden("You are not a server admin")
+
+    async def list_users(
+        self,
+        requester: Requester,
+        *,
+        offset: int,
+        limit: int,
+        name: str | None,
+        deactivated: bool | None,
+        admins: bool | None,
+        order_by: str,
+        descending: bool,
+    ) -> tuple[Sequence[User], int]:
+        self.require_admin(requester)
+        if offset < 0 or not 0 < limit <= MAX_PAGE:
+            raise InvalidParam(f"from must be >= 0 and limit between 1 and {MAX_PAGE}")
+        if order_by not in USER_ORDERINGS:
+            raise InvalidParam(f"order_by must be one of {', '.join(USER_ORDERINGS)}")
+        async with self._store.read() as txn:
+            return await txn.users.page(
+                offset=offset,
+                limit=limit,
+                name=name,
+                deactivated=deactivated,
+                admins=admins,
+                order_by=order_by,
+                descending=descending,
+            )
+
+    async def user(self, requester: Requester, user_id: str) -> User:
+        self.require_admin(requester)
+        self._local(user_id)
+        async with self._store.read() as txn:
+            user = await txn.users.get(user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user
+
+    async def put_user(self, requester: Requester, user_id: str, changes: UserChanges) -> bool:
+        """Create or modify a user; True when it was created."""
+        self.require_admin(requester)
+        self._local(user_id)
+        password_hash = (
+            await self._passwords.hash(changes.password) if changes.password is not None else None
+        )
+        now = now_ms(self._clock)
+        async with self._store.write() as txn:
+            created = False
+            if await txn.users.get(user_id) is None:
+                check_new_localpart(localpart_of(user_id), self._server_name)
+                created = await txn.users.create(user_id, changes.displayname, now)
+            profile = {
+                key: value
+                for key, value in (
+                    ("display_name", changes.displayname),
+                    ("avatar_url", changes.avatar_url),
+                )
+                if value is not None
+            }
+            if profile:
+                await txn.users.set_profile(user_id, **profile)
+            if changes.admin is not None:
+                await txn.users.set_admin(user_id, changes.admin)
+            if password_hash is not None:
+                await txn.users.set_password_hash(user_id, password_hash)
+                if changes.logout_devices and not created:
+                    await txn.devices.delete_all(user_id)
+            if changes.deactivated is False:
+                await txn.users.set_deactivated(user_id, False)
+        if changes.deactivated:
+            await self._accounts.deactivate_user(user_id)
+        # Admin flags and devices may have changed: cached tokens must be re-read.
+        self._auth.forget_user(user_id)
+        return created
+
+    async def deactivate(self, requester: Requester, user_id: str) -> None:
+        await self.user(requester, user_id)
+        await self._accounts.deactivate_user(user_id)
+
+    async def devices(self, requester: Requester, user_id: str) -> Sequence[Device]:
+        await self.user(requester, user_id)
+        await self._last_seen.flush()
+        async with self._store.read() as txn:
+            return await txn.devices.list_for_user(user_id)
+
+    async def device(self, requester: Requester, user_id: str, device_id: str) -> Device:
+        await self.user(requester, user_id)
+        await self._last_seen.flush()
+        async with self._store.read() as txn:
+            device = await txn.devices.get(user_id, device_id)
+        if device is None:
+            raise NotFound("Device not found")
+        return device
+
+    async def delete_device(self, requester: Requester, user_id: str, device_id: str) -> None:
+        await self.user(requester, user_id)
+        async with self._store.write() as txn:
+            await txn.devices.delete(user_id, device_id)
+        self._auth.forget_device(user_id, device_id)
+
+    def _local(self, user_id: str) -> None:
+        parse_user_id(user_id)
+        if server_name_of(user_id) != self._server_name:
+            raise InvalidParam("Can only look up local users")

@@ -1,0 +1,204 @@
+"""Synapse's admin API for what Tessera implements: authorisation, users, devices."""
+
+from typing import Any
+
+import pytest
+
+from tessera.config import PasswordConfig
+from tessera.core.tokens import hash_token
+from tests.conftest import SEED_SECRET, LiveServer
+from tests.support.keys import sign
+
+ADMIN = "@root:test.local"
+
+
+async def _token(server: LiveServer, sub: str, **fields: Any) -> str:
+    return await server.access_token(sign({"sub": sub}, SEED_SECRET), **fields)
+
+
+async def _admin(server: LiveServer) -> dict[str, str]:
+    token = await _token(server, "root")
+    async with server.database.write() as txn:
+        await txn.users.set_admin(ADMIN, True)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_synapse/admin/v1/server_version"),
+        ("GET", "/_synapse/admin/v2/users"),
+        ("GET", "/_synapse/admin/v2/users/@alice:test.local"),
+        ("PUT", "/_synapse/admin/v2/users/@alice:test.local"),
+        ("POST", "/_synapse/admin/v1/deactivate/@alice:test.local"),
+        ("GET", "/_synapse/admin/v1/whois/@alice:test.local"),
+        ("GET", "/_synapse/admin/v2/users/@alice:test.local/devices"),
+        ("GET", "/_synapse/admin/v2/users/@alice:test.local/devices/D1"),
+        ("DELETE", "/_synapse/admin/v2/users/@alice:test.local/devices/D1"),
+    ],
+)
+async def test_non_admins_are_refused_everywhere(
+    server: LiveServer, method: str, path: str
+) -> None:
+    token = await _token(server, "alice", device_id="D1")
+    response = await server.client.request(
+        method, path, headers={"Authorization": f"Bearer {token}"}, json={}
+    )
+    assert response.status_code == 403
+    assert response.json() == {"errcode": "M_FORBIDDEN", "error": "You are not a server admin"}
+    missing = await server.client.request(method, path, json={})
+    assert missing.status_code == 401
+
+
+async def test_server_version_names_tessera(server: LiveServer) -> None:
+    response = await server.client.get(
+        "/_synapse/admin/v1/server_version", headers=await _admin(server)
+    )
+    assert response.status_code == 200
+    assert response.json()["server_version"].startswith("Tessera ")
+
+
+async def test_user_list_pages_filters_and_orders(server: LiveServer) -> None:
+    headers = await _admin(server)
+    for name in ("carol", "alice", "bob"):
+        await _token(server, name)
+    async with server.database.write() as txn:
+        await txn.users.set_deactivated("@bob:test.local", True)
+
+    first = await server.client.get(
+        "/_synapse/admin/v2/users", params={"limit": 2}, headers=headers
+    )
+    assert first.status_code == 200
+    body = first.json()
+    assert [u["name"] for u in body["users"]] == ["@alice:test.local", "@carol:test.local"]
+    assert (body["total"], body["next_token"]) == (3, "2")
+
+    everyone = await server.client.get(
+        "/_synapse/admin/v2/users", params={"deactivated": "true"}, headers=headers
+    )
+    assert everyone.json()["total"] == 4
+    admins = await server.client.get(
+        "/_synapse/admin/v2/users", params={"admins": "true"}, headers=headers
+    )
+    assert [u["name"] for u in admins.json()["users"]] == [ADMIN]
+    named = await server.client.get(
+        "/_synapse/admin/v2/users", params={"name": "CAR"}, headers=headers
+    )
+    assert [u["name"] for u in named.json()["users"]] == ["@carol:test.local"]
+    backwards = await server.client.get(
+        "/_synapse/admin/v2/users", params={"dir": "b"}, headers=headers
+    )
+    assert backwards.json()["users"][0]["name"] == ADMIN
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": "x"}, {"deactivated": "yes"}, {"order_by": "password"}, {"from": "-1"}],
+)
+async def test_bad_listing_parameters_are_invalid_param(
+    server: LiveServer, params: dict[str, str]
+) -> None:
+    response = await server.client.get(
+        "/_synapse/admin/v2/users", params=params, headers=await _admin(server)
+    )
+    assert response.status_code == 400
+    assert response.json()["errcode"] == "M_INVALID_PARAM"
+
+
+async def test_put_creates_then_modifies_a_user(server: LiveServer) -> None:
+    headers = await _admin(server)
+    path = "/_synapse/admin/v2/users/@dave:test.local"
+    created = await server.client.put(path, headers=headers, json={"displayname": "Dave"})
+    assert created.status_code == 201
+    assert (created.json()["name"], created.json()["displayname"]) == ("@dave:test.local", "Dave")
+
+    modified = await server.client.put(
+        path, headers=headers, json={"admin": True, "avatar_url": "mxc://x/y"}
+    )
+    assert modified.status_code == 200
+    assert (modified.json()["admin"], modified.json()["avatar_url"]) == (True, "mxc://x/y")
+    fetched = await server.client.get(path, headers=headers)
+    assert fetched.json()["displayname"] == "Dave"
+
+
+async def test_put_refuses_invalid_localparts_and_remote_users(server: LiveServer) -> None:
+    headers = await _admin(server)
+    bad = await server.client.put(
+        "/_synapse/admin/v2/users/@Dave:test.local", headers=headers, json={}
+    )
+    assert (bad.status_code, bad.json()["errcode"]) == (400, "M_INVALID_USERNAME")
+    remote = await server.client.put(
+        "/_synapse/admin/v2/users/@dave:elsewhere.org", headers=headers, json={}
+    )
+    assert (remote.status_code, remote.json()["errcode"]) == (400, "M_INVALID_PARAM")
+
+
+async def test_unknown_user_is_404(server: LiveServer) -> None:
+    response = await server.client.get(
+        "/_synapse/admin/v2/users/@ghost:test.local", headers=await _admin(server)
+    )
+    assert (response.status_code, response.json()["errcode"]) == (404, "M_NOT_FOUND")
+
+
+async def test_deactivation_kills_tokens_and_refuses_logins(server: LiveServer) -> None:
+    headers = await _admin(server)
+    victim = await _token(server, "alice")
+    response = await server.client.post(
+        "/_synapse/admin/v1/deactivate/@alice:test.local", headers=headers, json={}
+    )
+    assert response.status_code == 200
+    whoami = await server.client.get(
+        "/_matrix/client/v3/account/whoami", headers={"Authorization": f"Bearer {victim}"}
+    )
+    assert whoami.status_code == 401
+    login = await server.login(sign({"sub": "alice"}, SEED_SECRET))
+    assert login.json()["errcode"] == "M_USER_DEACTIVATED"
+
+
+async def test_put_with_a_password_enables_password_login_and_logs_out(
+    start_server: Any,
+) -> None:
+    async with start_server(password=PasswordConfig(enabled=True), bcrypt_rounds=4) as server:
+        headers = await _admin(server)
+        old = await _token(server, "alice")
+        response = await server.client.put(
+            "/_synapse/admin/v2/users/@alice:test.local", headers=headers, json={"password": "pw"}
+        )
+        assert response.status_code == 200
+        gone = await server.client.get(
+            "/_matrix/client/v3/account/whoami", headers={"Authorization": f"Bearer {old}"}
+        )
+        assert gone.status_code == 401
+        login = await server.client.post(
+            "/_matrix/client/v3/login",
+            json={"type": "m.login.password", "user": "alice", "password": "pw"},
+        )
+        assert login.status_code == 200, login.text
+
+
+async def test_devices_whois_and_device_deletion(server: LiveServer) -> None:
+    headers = await _admin(server)
+    token = await _token(server, "alice", device_id="PHONE")
+    await server.client.get(
+        "/_matrix/client/v3/account/whoami", headers={"Authorization": f"Bearer {token}"}
+    )
+    base = "/_synapse/admin/v2/users/@alice:test.local/devices"
+    listing = await server.client.get(base, headers=headers)
+    assert listing.json()["total"] == 1
+    assert listing.json()["devices"][0]["device_id"] == "PHONE"
+    single = await server.client.get(f"{base}/PHONE", headers=headers)
+    assert single.json()["last_seen_ip"] == "127.0.0.1"
+    whois = await server.client.get("/_synapse/admin/v1/whois/@alice:test.local", headers=headers)
+    connections = whois.json()["devices"]["PHONE"]["sessions"][0]["connections"]
+    assert connections[0]["ip"] == "127.0.0.1"
+
+    deleted = await server.client.delete(f"{base}/PHONE", headers=headers)
+    assert deleted.status_code == 200
+    after = await server.client.get(
+        "/_matrix/client/v3/account/whoami", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert after.status_code == 401
+    async with server.database.read() as txn:
+        assert await txn.tokens.lookup(hash_token(token)) is None
+    missing = await server.client.get(f"{base}/PHONE", headers=headers)
+    assert missing.status_code == 404
