@@ -17,7 +17,7 @@ from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
 from tessera.http.client.session import SessionEndpoints
-from tessera.http.errors import EXCEPTION_HANDLERS
+from tessera.http.errors import EXCEPTION_HANDLERS, database_unavailable
 from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
 from tessera.http.routes import Endpoints, routes
@@ -38,6 +38,7 @@ from tessera.services.profiles import Profiles
 from tessera.services.sessions import Sessions
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
+from tessera.storage.errors import DatabaseUnavailable
 
 
 @dataclass
@@ -140,9 +141,8 @@ def build_app(
         await last_seen.flush()
         await db.close()
 
-    starlette = Starlette(
-        routes=routes(endpoints), exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan
-    )
+    handlers = {**EXCEPTION_HANDLERS, DatabaseUnavailable: database_unavailable}
+    starlette = Starlette(routes=routes(endpoints), exception_handlers=handlers, lifespan=lifespan)
     # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
     starlette.router.redirect_slashes = False
     forwarded = frozenset(listener.port for listener in config.listeners if listener.x_forwarded)

@@ -47,6 +47,13 @@ async def unexpected(request: Request, exc: Exception) -> Response:
     return render(MatrixError(ErrCode.UNKNOWN, "Internal server error", status=500))
 
 
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 while the database cannot be reached: the client should retry, nothing was done."""
+    request_id = request.scope.get("tessera.request_id", "-")
+    logger.warning("request %s: database unavailable (%s)", request_id, exc)
+    return render(MatrixError(ErrCode.UNKNOWN, "Database unavailable", status=503))
+
+
 EXCEPTION_HANDLERS = {
     MatrixError: matrix_error,
     HTTPException: http_exception,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import URL, Connection, create_engine, event, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from tessera.storage.errors import DatabaseUnavailable
 from tessera.storage.repos import Repos
 
 T = TypeVar("T")
@@ -73,6 +75,18 @@ def postgres_tls(
     return {"ssl": context}
 
 
+@contextmanager
+def outages_reported() -> Iterator[None]:
+    """Turn "cannot reach / use the database" into ``DatabaseUnavailable``.
+
+    Constraint violations and programming errors pass through unchanged.
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError, OSError) as exc:
+        raise DatabaseUnavailable(type(exc).__name__) from exc
+
+
 class Database:
     """An engine plus the rules for using it; ``Database.from_url`` picks the engine's kind.
 
@@ -103,20 +117,23 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:
         """Repos on a connection for reads (its transaction is rolled back at the end)."""
-        async with self.engine.connect() as conn:
-            yield Repos(conn, self.dialect)
+        with outages_reported():
+            async with self.engine.connect() as conn:
+                yield Repos(conn, self.dialect)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Repos]:
         """Repos inside one transaction, committed when the block exits cleanly."""
-        async with self.engine.begin() as conn:
-            yield Repos(conn, self.dialect)
+        with outages_reported():
+            async with self.engine.begin() as conn:
+                yield Repos(conn, self.dialect)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
         """A connection in a transaction, for migrations and tests (``execute``, ``run_sync``)."""
-        async with self.engine.begin() as conn:
-            yield conn
+        with outages_reported():
+            async with self.engine.begin() as conn:
+                yield conn
 
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -177,6 +194,12 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:
+        with outages_reported():
+            async with self._read() as repos:
+                yield repos
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[Repos]:
         conn = self._connection()
         if conn.in_transaction():  # a write is open: read inside it, as one process would
             yield Repos(_SyncConnection(conn), self.dialect)  # type: ignore[arg-type]
@@ -193,6 +216,12 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
+        with outages_reported():
+            async with self._transaction() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[_SyncConnection]:
         async with self._write_lock:
             conn = self._connection()
             if conn.in_transaction():  # a read's autobegun (empty) transaction
