@@ -62,9 +62,14 @@ def check_localpart_characters(localpart: str) -> None:
 def parse_user_id(user_id: str) -> str:
     """``user_id`` if it has the ``@localpart:server`` shape, else 400 ``M_INVALID_PARAM``."""
     _localpart, colon, server = user_id[1:].partition(":")
-    if not user_id.startswith("@") or not colon or not server or "\x00" in user_id:
+    if not user_id.startswith("@") or not colon or not server or not storable(user_id):
         raise MatrixError(ErrCode.INVALID_PARAM, "Invalid user id")
     return user_id
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` can be stored or looked up: PostgreSQL text holds no NUL."""
+    return "\x00" not in text
 
 
 def _is_numeric(localpart: str) -> bool:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, NotFound
+from tessera.core.errors import (
+    ErrCode,
+    Forbidden,
+    InvalidParam,
+    MatrixError,
+    MissingParam,
+    NotFound,
+)
 from tessera.core.ids import parse_user_id
 from tessera.core.models import Requester, User
 from tessera.storage.ports import Store
@@ -10,6 +17,9 @@ from tessera.storage.ports import Store
 #: Synapse's limits, so a name that fits there fits here.
 MAX_DISPLAYNAME_LENGTH = 256
 MAX_AVATAR_URL_LENGTH = 1000
+
+#: Passed as ``value`` when the request body lacks the field's key.
+MISSING = object()
 
 _LIMITS = {
     "displayname": ("display_name", MAX_DISPLAYNAME_LENGTH, "Displayname"),
@@ -40,6 +50,8 @@ class Profiles:
     ) -> None:
         """Set ``displayname`` or ``avatar_url`` of the requester's own profile."""
         column, limit, label = _LIMITS[field]
+        if value is MISSING:
+            raise MissingParam(f"Missing key '{field}'")
         parse_user_id(user_id)
         if user_id != requester.user_id:
             raise Forbidden(f"Cannot set another user's {field}")

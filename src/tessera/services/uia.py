@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tessera.core.errors import BadJson, ErrCode, Forbidden, MatrixError
-from tessera.core.ids import check_localpart_characters, user_id_for
+from tessera.core.errors import BadJson, ErrCode, Forbidden, InvalidParam, MatrixError
+from tessera.core.ids import check_localpart_characters, storable, user_id_for
 from tessera.core.models import Requester, UiAuthSession
 from tessera.core.tokens import mint_session_id
 from tessera.services.clock import Clock, now_ms
@@ -119,13 +119,16 @@ class UserInteractiveAuth:
     ) -> UiAuthSession:
         session_id = auth.get("session")
         now = now_ms(self._clock)
+        if not storable(uri):
+            raise InvalidParam("The request path cannot be used for authentication")
         async with self._store.write() as txn:
             if not session_id:
                 await txn.ui_auth.purge_older_than(now - SESSION_LIFETIME_MS)
                 new_id = mint_session_id()
                 await txn.ui_auth.create(new_id, requester.user_id, method, uri, now)
                 return UiAuthSession(new_id, requester.user_id, method, uri, now, ())
-            session = await txn.ui_auth.get(session_id) if isinstance(session_id, str) else None
+            known = isinstance(session_id, str) and storable(session_id)
+            session = await txn.ui_auth.get(session_id) if known else None
         if (
             session is None
             or session.user_id != requester.user_id

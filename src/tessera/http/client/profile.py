@@ -11,7 +11,7 @@ from tessera.http.auth import requester
 from tessera.http.body import json_object
 from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
-from tessera.services.profiles import Profiles
+from tessera.services.profiles import MISSING, Profiles
 
 
 def _profile_json(user: User) -> dict[str, str]:
@@ -40,5 +40,6 @@ class ProfileEndpoints:
         field = request.path_params["field"]
         who = await requester(request, self._auth)
         body = await json_object(request)
-        await self._profiles.set_field(who, request.path_params["user_id"], field, body.get(field))
+        value = body.get(field, MISSING)
+        await self._profiles.set_field(who, request.path_params["user_id"], field, value)
         return ok()

@@ -125,6 +125,8 @@ class LoginService:
         user_id = user_id_for(identity.subject, self._server_name)
         user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
         if user is None:
+            if not identity.may_register:
+                raise Forbidden(f"User {user_id} is not registered on this server")
             check_new_localpart(identity.subject, self._server_name)
             display_name = identity.display_name or localpart_of(user_id)
             await txn.users.create(user_id, display_name, now)

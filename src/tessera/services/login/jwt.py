@@ -32,4 +32,8 @@ class JwtLogin:
             # The reason label is safe to log; the token never is.
             logger.debug("JWT login rejected: %s", rejected.reason)
             raise Forbidden(rejected.message) from None
-        return Identity(subject=identity.subject, display_name=identity.display_name)
+        return Identity(
+            subject=identity.subject,
+            display_name=identity.display_name,
+            may_register=self._policy.allow_registration,
+        )

@@ -20,7 +20,7 @@ def identified_user_id(body: dict[str, Any], server_name: str) -> str:
 
     Accepts the ``identifier`` object and the deprecated top-level ``user``.
     """
-    identifier = body.get("identifier")
+    identifier = body.get("identifier") or None  # Synapse treats {} as absent
     if identifier is None and "user" in body:
         identifier = {"type": "m.id.user", "user": body["user"]}
     if not isinstance(identifier, dict):

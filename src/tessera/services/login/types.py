@@ -17,6 +17,9 @@ class Identity:
     subject: str
     display_name: str | None = None
     user_id: str | None = None
+    #: False: a ``subject`` naming nobody is refused instead of created
+    #: (``jwt_config.allow_registration``).
+    may_register: bool = True
 
 
 class LoginType(Protocol):
