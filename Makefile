@@ -41,3 +41,29 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (docs/performance.md). `make bench` runs bench/ against a fresh `tessera run`;
+# `make bench-compare` first installs Synapse outside the repo (once) with the shared peer
+# scripts, runs the same scenarios against it, then against Tessera, and prints the ratios.
+#   make bench BENCH_DURATION=5            seconds recorded per scenario (default 10)
+#   make bench BENCH_ARGS='--scenarios whoami,mixed --json-out /tmp/bench.json'
+BENCH_DURATION ?= 10
+BENCH_ARGS ?=
+SYNAPSE_PEER ?= ../shared/peers/synapse
+SYNAPSE_VENV ?= $(HOME)/.cache/peers/synapse-venv
+
+.PHONY: bench bench-compare synapse-venv
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+synapse-venv:
+	@if "$(SYNAPSE_VENV)/bin/python" -c 'import synapse, authlib' 2>/dev/null; then \
+		echo "Synapse is installed in $(SYNAPSE_VENV)"; \
+	else \
+		SYNAPSE_VENV="$(SYNAPSE_VENV)" NO_POSTGRES=1 PYTHON=$(PYTHON) $(SYNAPSE_PEER)/setup-venv.sh; \
+	fi
+
+bench-compare: $(VENV)/.installed synapse-venv
+	$(BIN)/python -m bench.run --compare --duration $(BENCH_DURATION) \
+		--peers $(SYNAPSE_PEER) --synapse-venv "$(SYNAPSE_VENV)" $(BENCH_ARGS)
