@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from tessera.storage.database import Database
-from tessera.storage.migrate import current_revision, head_revision, migrate
+from tessera.storage.migrate import LATEST, current_revision, head_revision, migrate
 from tessera.storage.tables import metadata
 
 
@@ -32,6 +32,11 @@ def _is_fk_on(entry: object, column: str) -> bool:
 
 async def test_database_is_at_the_newest_migration(database: Database) -> None:
     assert await current_revision(database) == head_revision()
+
+
+def test_latest_constant_names_alembics_head() -> None:
+    # migrate() skips Alembic when the database is at LATEST: it must be the real head.
+    assert head_revision() == LATEST
 
 
 async def test_migrating_twice_changes_nothing(database: Database) -> None:

@@ -7,15 +7,17 @@ import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import URL, Connection, create_engine, event, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from tessera.storage.errors import DatabaseUnavailable
 from tessera.storage.repos import Repos
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 
@@ -111,6 +113,9 @@ class Database:
         url = make_url(url)
         if url.get_backend_name() == "sqlite":
             return SqliteDatabase(url.database or ":memory:")
+        # Imported here: SQLite never needs the asyncio engine (8 MiB, 0.05 s).
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         options = {"pool_size": pool_min, "max_overflow": max(0, pool_max - pool_min)}
         return cls(create_async_engine(url, connect_args=connect_args or {}, **options))
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera.storage.repos.devices import DeviceRepo
 from tessera.storage.repos.login_tokens import LoginTokenRepo
@@ -11,6 +12,9 @@ from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
 from tessera.storage.repos.tokens import TokenRepo
 from tessera.storage.repos.ui_auth import UiAuthRepo
 from tessera.storage.repos.users import UserRepo
+
+if TYPE_CHECKING:  # the asyncio extension loads only for PostgreSQL
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class Repos:

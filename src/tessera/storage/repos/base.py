@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+if TYPE_CHECKING:  # the asyncio extension loads only for PostgreSQL
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class Repo:
@@ -20,6 +22,15 @@ class Repo:
         Both engines spell "ON CONFLICT DO NOTHING" the same way, but
         SQLAlchemy needs the dialect's own insert() to emit it.
         """
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        result = await self.conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+        key = (table.name, self.dialect)
+        statement = _INSERTS_IF_ABSENT.get(key)
+        if statement is None:
+            insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+            statement = _INSERTS_IF_ABSENT[key] = insert(table).on_conflict_do_nothing()
+        result = await self.conn.execute(statement, values)
         return bool(result.rowcount)
+
+
+# Statements built once and executed with parameters: building one per call
+# (and its cache key) was a third of a login's time in SQLAlchemy.
+_INSERTS_IF_ABSENT: dict[tuple[str, str], Any] = {}

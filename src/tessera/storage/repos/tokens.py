@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from tessera.core.models import AccessTokenInfo, Requester
 from tessera.storage.repos.base import Repo
 from tessera.storage.tables import access_tokens, users
+
+_INSERT = access_tokens.insert()
+_LOOKUP = (
+    select(
+        access_tokens.c.id,
+        access_tokens.c.user_id,
+        access_tokens.c.device_id,
+        access_tokens.c.valid_until_ms,
+        access_tokens.c.refresh_token_id,
+        access_tokens.c.used,
+        users.c.is_admin,
+    )
+    .join(users, users.c.user_id == access_tokens.c.user_id)
+    .where(access_tokens.c.token_hash == bindparam("token_hash"), users.c.deactivated.is_(False))
+)
 
 
 class TokenRepo(Repo):
@@ -21,32 +36,20 @@ class TokenRepo(Repo):
         refresh_token_id: int | None = None,
     ) -> None:
         await self.conn.execute(
-            access_tokens.insert().values(
-                token_hash=token_hash,
-                user_id=user_id,
-                device_id=device_id,
-                created_ts=now_ms,
-                valid_until_ms=valid_until_ms,
-                refresh_token_id=refresh_token_id,
-            )
+            _INSERT,
+            {
+                "token_hash": token_hash,
+                "user_id": user_id,
+                "device_id": device_id,
+                "created_ts": now_ms,
+                "valid_until_ms": valid_until_ms,
+                "refresh_token_id": refresh_token_id,
+            },
         )
 
     async def lookup(self, token_hash: bytes) -> AccessTokenInfo | None:
         """The token and who it belongs to; None for unknown tokens and deactivated users."""
-        query = (
-            select(
-                access_tokens.c.id,
-                access_tokens.c.user_id,
-                access_tokens.c.device_id,
-                access_tokens.c.valid_until_ms,
-                access_tokens.c.refresh_token_id,
-                access_tokens.c.used,
-                users.c.is_admin,
-            )
-            .join(users, users.c.user_id == access_tokens.c.user_id)
-            .where(access_tokens.c.token_hash == token_hash, users.c.deactivated.is_(False))
-        )
-        row = (await self.conn.execute(query)).first()
+        row = (await self.conn.execute(_LOOKUP, {"token_hash": token_hash})).first()
         if row is None:
             return None
         requester = Requester(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from tessera.core.models import User
 from tessera.storage.repos.base import Repo
@@ -14,13 +14,13 @@ from tessera.storage.tables import users
 
 class UserRepo(Repo):
     async def get(self, user_id: str) -> User | None:
-        row = (await self.conn.execute(select(users).where(users.c.user_id == user_id))).first()
+        row = (await self.conn.execute(_BY_ID, {"user_id": user_id})).first()
         return _user(row._mapping) if row else None
 
     async def find_case_insensitive(self, user_id: str) -> Sequence[User]:
         """Every user whose ID equals ``user_id`` ignoring case."""
-        query = select(users).where(func.lower(users.c.user_id) == user_id.lower())
-        return [_user(row._mapping) for row in await self.conn.execute(query)]
+        rows = await self.conn.execute(_BY_LOWER_ID, {"lower_id": user_id.lower()})
+        return [_user(row._mapping) for row in rows]
 
     async def page(
         self,
@@ -79,6 +79,9 @@ class UserRepo(Repo):
     async def _set(self, user_id: str, **values: object) -> None:
         await self.conn.execute(update(users).where(users.c.user_id == user_id).values(**values))
 
+
+_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
+_BY_LOWER_ID = select(users).where(func.lower(users.c.user_id) == bindparam("lower_id"))
 
 #: Synapse's ``order_by`` values that mean something here.
 _ORDER_COLUMNS = {
