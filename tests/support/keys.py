@@ -7,12 +7,14 @@ import functools
 import hashlib
 import hmac
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from joserfc import jwt
+from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
 
@@ -104,3 +106,25 @@ def hmac_sign(
     signing_input = f"{b64url(header_bytes)}.{b64url(payload_bytes)}"
     digest = hmac.new(secret, signing_input.encode("ascii"), _HMAC_HASHES[algorithm]).digest()
     return f"{signing_input}.{b64url(digest)}"
+
+
+_JWK_TYPES: dict[str, Any] = {"RSA": RSAKey, "EC": ECKey, "OKP": OKPKey}
+
+
+def jwk(pair: KeyPair, kty: str, *, private: bool = False, **members: Any) -> dict[str, Any]:
+    """``pair`` as a JWK made by joserfc (public unless asked), plus ``members`` (``kid`` …)."""
+    return {**_jwk_members(pair, kty, private), **members}
+
+
+@functools.lru_cache(maxsize=64)
+def _jwk_members(pair: KeyPair, kty: str, private: bool) -> dict[str, Any]:
+    # Importing a private PEM validates the key (tens of milliseconds for RSA); cache it.
+    # Callers get a fresh dict from jwk(), never this one.
+    return dict(_JWK_TYPES[kty].import_key(pair.private_pem).as_dict(private=private))
+
+
+def oct_jwk(secret: str, **members: Any) -> dict[str, Any]:
+    """An HMAC secret as an ``oct`` JWK, plus ``members`` (short secrets on purpose too)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecurityWarning)
+        return {**OctKey.import_key(secret).as_dict(private=True), **members}

@@ -1,4 +1,4 @@
-"""The ``tessera`` command: run, generate-config, check-config, migrate, jwt mint."""
+"""The ``tessera`` command: run, generate-config, check-config, migrate, jwt mint|check, user."""
 
 from __future__ import annotations
 
@@ -53,7 +53,19 @@ def parser() -> argparse.ArgumentParser:
     mint.add_argument("--key", help="private key PEM file (RS*, PS*, ES*, EdDSA)")
     mint.add_argument("--secret", help="HMAC secret (instead of the config's)")
     mint.add_argument("--algorithm", help="algorithm (instead of the config's)")
+    mint.add_argument("--kid", help="key ID to put in the header")
     mint.set_defaults(handler=commands.jwt_mint)
+    explain = with_config(
+        jwt_sub.add_parser(
+            "check",
+            help="explain, check by check, whether a token would log in (no server, no database)",
+        )
+    )
+    explain.add_argument("token", metavar="TOKEN", help="the JWT, or - to read it from stdin")
+    explain.add_argument(
+        "--now", type=float, metavar="EPOCH", help="check as of this Unix time (default: now)"
+    )
+    explain.set_defaults(handler=commands.jwt_check)
     return top
 
 

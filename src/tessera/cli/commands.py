@@ -13,12 +13,14 @@ import logging
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
 
 from tessera.cli.jwt_mint import MintError, mint, parse_claim, parse_duration, read_key_file
 from tessera.config import Config, ConfigError, JwtConfig, load_config
 from tessera.config.generate import generate_config as render_config
 from tessera.core.jwt_keys import HMAC_ALGORITHMS, is_weak_hmac_secret
+from tessera.core.jwt_keyset import is_jwk
 from tessera.policy import build_jwt_policy
 
 logger = logging.getLogger("tessera")
@@ -30,14 +32,14 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
-def load_checked(path: str) -> Config:
+def load_checked(path: str, exit_code: int = 1) -> Config:
     """The config at ``path`` with its JWT key checked, or a CommandError naming the key."""
     try:
         config = load_config(path)
         if config.jwt.enabled:
             build_jwt_policy(config.jwt)  # a bad key fails now, not at the first login
     except ConfigError as exc:
-        raise CommandError(f"configuration error in {path}: {exc}") from None
+        raise CommandError(f"configuration error in {path}: {exc}", exit_code) from None
     return config
 
 
@@ -50,7 +52,9 @@ def _report(config: Config) -> None:
     for warning in config.warnings:
         logger.warning("%s", warning)
     jwt = config.jwt
-    if jwt.enabled and jwt.algorithm in HMAC_ALGORITHMS and is_weak_hmac_secret(jwt.secret or ""):
+    secret = jwt.secret or ""
+    hmac = any(algorithm in HMAC_ALGORITHMS for algorithm in jwt.algorithm_list)
+    if jwt.enabled and hmac and not is_jwk(secret) and is_weak_hmac_secret(secret):
         logger.warning("jwt_config.secret is shorter than 32 bytes; use a longer random secret")
 
 
@@ -121,7 +125,8 @@ def check_config(args: argparse.Namespace) -> int:
     print(f"  database: {config.database.engine}")
     for listener in config.listeners:
         print(f"  listener: {', '.join(listener.bind_addresses)} port {listener.port}")
-    print(f"  JWT login: {f'enabled ({jwt.algorithm})' if jwt.enabled else 'disabled'}")
+    algorithms = ", ".join(jwt.algorithm_list)
+    print(f"  JWT login: {f'enabled ({algorithms})' if jwt.enabled else 'disabled'}")
     return 0
 
 
@@ -150,13 +155,29 @@ def jwt_mint(args: argparse.Namespace) -> int:
     if args.secret:
         jwt = dataclasses.replace(jwt, secret=args.secret)
     if args.algorithm:
-        jwt = dataclasses.replace(jwt, algorithm=args.algorithm)
+        jwt = dataclasses.replace(jwt, algorithm=args.algorithm, algorithms=None)
     try:
         claims = dict(parse_claim(c) for c in args.claim)
         lifetime = None if args.exp == "none" else parse_duration(args.exp)
         key = read_key_file(args.key) if args.key else None
-        token = mint(jwt, args.sub, claims=claims, lifetime=lifetime, private_key_pem=key)
+        token = mint(
+            jwt, args.sub, claims=claims, lifetime=lifetime, private_key_pem=key, kid=args.kid
+        )
     except MintError as exc:
         raise CommandError(str(exc), exit_code=2) from None
     sys.stdout.write(token + "\n")
     return 0
+
+
+def jwt_check(args: argparse.Namespace) -> int:
+    """Explain what the server makes of a token: exit 0 if it logs in, 1 if not, 2 if unsure."""
+    from tessera.cli.jwt_check import check_token, render
+
+    config = load_checked(args.config, exit_code=2)
+    if not config.jwt.enabled:
+        raise CommandError(f"{args.config}: jwt_config is not enabled", exit_code=2)
+    token = sys.stdin.read() if args.token == "-" else args.token
+    now = time.time() if args.now is None else args.now
+    report = check_token(token.strip(), build_jwt_policy(config.jwt), config.server_name, now)
+    sys.stdout.write(render(report, args.config, now))
+    return 0 if report.refusal is None else 1

@@ -9,10 +9,10 @@ from typing import Any
 import yaml
 
 from tessera.config.errors import ConfigError
+from tessera.config.jwt import parse_jwt_config
 from tessera.config.model import (
     Config,
     DatabaseConfig,
-    JwtConfig,
     ListenerConfig,
     LoginTokenConfig,
     PasswordConfig,
@@ -112,7 +112,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         public_baseurl=root.optional("public_baseurl", str),
         listeners=_listeners(root, warnings),
         database=_database(root.child("database"), base_dir, warnings),
-        jwt=_jwt(root.child("jwt_config")),
+        jwt=parse_jwt_config(root.child("jwt_config"), base_dir, warnings),
         enable_registration=root.get("enable_registration", bool, False),
         sessions=_sessions(root),
         password=_password(root.child("password_config")),
@@ -303,35 +303,3 @@ def _login_tokens(section: Section) -> LoginTokenConfig:
     )
     section.finish()
     return config
-
-
-def _jwt(section: Section) -> JwtConfig:
-    enabled = section.get("enabled", bool, False)
-    why = "required when jwt_config.enabled is true"
-    secret = section.required("secret", str, why) if enabled else section.optional("secret", str)
-    algorithm = (
-        section.required("algorithm", str, why) if enabled else section.optional("algorithm", str)
-    )
-    config = JwtConfig(
-        enabled=enabled,
-        secret=secret,
-        algorithm=algorithm,
-        subject_claim=section.get("subject_claim", str, "sub"),
-        display_name_claim=section.optional("display_name_claim", str),
-        issuer=section.optional("issuer", str),
-        audiences=_audiences(section),
-    )
-    section.finish()
-    return config
-
-
-def _audiences(section: Section) -> tuple[str, ...] | None:
-    raw = section.raw("audiences")
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        return (raw,)
-    values = check_type(raw, list, section.key("audiences"))
-    return tuple(
-        check_type(value, str, f"{section.key('audiences')}[{i}]") for i, value in enumerate(values)
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -37,17 +38,44 @@ class DatabaseConfig:
     sslkey: str | None = None
 
 
+#: A value ``jwt_config.required_claims`` may list: a JSON scalar.
+ClaimValue = str | int | bool
+
+
 @dataclass(frozen=True, slots=True)
 class JwtConfig:
-    """``jwt_config``, with Synapse's defaults."""
+    """``jwt_config``: Synapse's keys with Synapse's defaults, then Tessera's opt-in ones."""
 
     enabled: bool = False
+    #: An HMAC secret, a PEM key, or a JWK / JWK Set as JSON text (a YAML
+    #: mapping is stored as its JSON). With ``secret_path``: the file's content.
     secret: str | None = field(default=None, repr=False)
     algorithm: str | None = None
     subject_claim: str = "sub"
     display_name_claim: str | None = None
     issuer: str | None = None
     audiences: tuple[str, ...] | None = None
+    #: Tessera: several allowed ``alg`` values instead of ``algorithm``.
+    algorithms: tuple[str, ...] | None = None
+    #: Tessera: the file ``secret`` was read from at startup.
+    secret_path: Path | None = None
+    #: Tessera: clock skew allowed on ``exp``, ``nbf``, ``iat``, in seconds.
+    leeway: int = 120
+    #: Tessera: refuse tokens without ``exp``.
+    require_exp: bool = False
+    #: Tessera: the longest ``exp - iat`` accepted, in milliseconds (None: any).
+    max_lifetime: int | None = None
+    #: Tessera: False refuses users that do not exist yet instead of creating them.
+    allow_registration: bool = True
+    #: Tessera: claim → the values that may log in.
+    required_claims: Mapping[str, tuple[ClaimValue, ...]] = field(default_factory=dict)
+
+    @property
+    def algorithm_list(self) -> tuple[str, ...]:
+        """``algorithms``, or the single ``algorithm``, or nothing."""
+        if self.algorithms is not None:
+            return self.algorithms
+        return () if self.algorithm is None else (self.algorithm,)
 
 
 @dataclass(frozen=True, slots=True)

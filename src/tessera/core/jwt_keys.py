@@ -30,7 +30,16 @@ warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=Securi
 
 
 class KeyConfigError(ValueError):
-    """The configured secret cannot verify tokens of the configured algorithm."""
+    """The configured secret cannot verify tokens of the configured algorithm.
+
+    Attributes:
+        where: the part of the secret at fault, as a suffix of its dotted
+            key (``.keys[1]`` for the second key of a JWK Set), else ``""``.
+    """
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def load_verification_key(secret: str, algorithm: str) -> Key:
@@ -43,9 +52,7 @@ def load_verification_key(secret: str, algorithm: str) -> Key:
     Raises:
         KeyConfigError: with a message fit to show an operator.
     """
-    if algorithm not in SUPPORTED_ALGORITHMS:
-        choices = ", ".join(sorted(SUPPORTED_ALGORITHMS))
-        raise KeyConfigError(f"unsupported algorithm {algorithm!r}; use one of {choices}")
+    check_supported(algorithm)
     if not secret:
         raise KeyConfigError("must not be empty")
     if algorithm in HMAC_ALGORITHMS:
@@ -66,6 +73,43 @@ def load_verification_key(secret: str, algorithm: str) -> Key:
         if isinstance(exc, KeyConfigError):
             raise
         raise KeyConfigError(f"is not a PEM key usable with {algorithm} ({exc})") from None
+
+
+def check_supported(algorithm: str) -> None:
+    """Refuse an ``alg`` name Tessera cannot verify (``none`` included).
+
+    Raises:
+        KeyConfigError: listing the supported names.
+    """
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        choices = ", ".join(sorted(SUPPORTED_ALGORITHMS))
+        raise KeyConfigError(f"unsupported algorithm {algorithm!r}; use one of {choices}")
+
+
+def key_fits(key: Key, algorithm: str) -> bool:
+    """True when ``key``'s type (and curve) can verify ``algorithm`` signatures.
+
+    An ``oct`` key only ever verifies HMAC, and an asymmetric key never does:
+    this is the check that rules out the RS/HS confusion for JWKs.
+    """
+    if algorithm in HMAC_ALGORITHMS:
+        return isinstance(key, OctKey)
+    if algorithm in RSA_ALGORITHMS:
+        return isinstance(key, RSAKey)
+    if algorithm in EC_CURVES:
+        return isinstance(key, ECKey) and key.curve_name == EC_CURVES[algorithm]
+    if algorithm in OKP_CURVES:
+        return isinstance(key, OKPKey) and key.curve_name in OKP_CURVES[algorithm]
+    return False
+
+
+def describe_key(key: Key) -> str:
+    """A key's type for operators (``RSA``, ``EC P-256``, ``HMAC``), never its material."""
+    if isinstance(key, OctKey):
+        return "HMAC"
+    if isinstance(key, ECKey | OKPKey):
+        return f"{key.key_type} {key.curve_name}"
+    return str(key.key_type)
 
 
 def _hmac_key(secret: str, algorithm: str) -> Key:

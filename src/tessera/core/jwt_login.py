@@ -5,23 +5,46 @@ for or raises ``JwtRejected`` carrying the exact client-facing message
 Synapse sends for the same token (its Authlib-based handler is the
 contract) and a short ``reason`` for logs and metrics.
 
-Claim checks run in Synapse's order: essential claims (``iss``, ``aud``)
-present, their values, then ``exp``, ``nbf``, ``iat`` with the leeway, and
-finally the "``aud`` given but none configured" rule.
+The steps run in this order, each one public so ``tessera jwt check`` can
+report them one by one: ``parse_token`` (shape, header), ``check_algorithm``
+(the header's ``alg`` is allowed), ``keys_for`` (the ``kid`` picks the
+keys), ``check_signature``, ``decode_claims``, then the claim rules of
+``jwt_claims.check_claims``.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import BadSignatureError, DecodeError, JoseError
 from joserfc.jwk import Key
+from joserfc.jws import CompactSignature
 
-#: Synapse allows two minutes of clock skew, fixed.
+from tessera.core.jwt_claims import ClaimValue, check_claims, display_name, subject
+from tessera.core.jwt_keyset import VerificationKey, VerificationKeys
+from tessera.core.jwt_rejection import JwtRejected, bad_signature, failed, unsupported_algorithm
+
+__all__ = [
+    "DEFAULT_LEEWAY",
+    "MAX_TOKEN_LENGTH",
+    "JwtIdentity",
+    "JwtPolicy",
+    "JwtRejected",
+    "ParsedToken",
+    "check_algorithm",
+    "check_signature",
+    "decode_claims",
+    "keys_for",
+    "parse_token",
+    "verify",
+]
+
+#: Synapse allows two minutes of clock skew (fixed there, ``leeway`` here).
 DEFAULT_LEEWAY = 120
 #: A login JWT is a few hundred bytes; anything past this is refused unparsed.
 MAX_TOKEN_LENGTH = 16 * 1024
@@ -29,15 +52,40 @@ MAX_TOKEN_LENGTH = 16 * 1024
 
 @dataclass(frozen=True, slots=True)
 class JwtPolicy:
-    """Everything a token is checked against; built once at startup."""
+    """Everything a token is checked against; built once at startup.
 
-    key: Key
-    algorithm: str
+    ``key`` is one key that verifies every algorithm in ``algorithm``, or a
+    ``VerificationKeys`` set whose keys each know their algorithms and
+    ``kid``. ``algorithm`` is the one allowed ``alg``, or a tuple of them.
+    """
+
+    key: Key | VerificationKeys
+    algorithm: str | tuple[str, ...]
     subject_claim: str = "sub"
     display_name_claim: str | None = None
     issuer: str | None = None
     audiences: tuple[str, ...] | None = None
     leeway: int = DEFAULT_LEEWAY
+    #: Refuse tokens without ``exp`` (Synapse accepts them).
+    require_exp: bool = False
+    #: Refuse tokens whose ``exp - iat`` exceeds this, and tokens lacking either.
+    max_lifetime_ms: int | None = None
+    #: claim → allowed values; a list-valued claim needs one allowed element.
+    required_claims: Mapping[str, tuple[ClaimValue, ...]] = field(default_factory=dict)
+    #: Not a token rule: the login service refuses unknown users when False.
+    allow_registration: bool = True
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The ``alg`` values a token may carry."""
+        return (self.algorithm,) if isinstance(self.algorithm, str) else self.algorithm
+
+    @property
+    def keys(self) -> VerificationKeys:
+        """The keys, as a set (a single ``key`` verifies every allowed algorithm)."""
+        if isinstance(self.key, VerificationKeys):
+            return self.key
+        return VerificationKeys((VerificationKey(self.key, frozenset(self.algorithms)),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +97,12 @@ class JwtIdentity:
     claims: dict[str, Any] = field(repr=False)
 
 
-class JwtRejected(Exception):
-    """The token does not log anybody in.
+@dataclass(frozen=True, slots=True)
+class ParsedToken:
+    """A token split into its parts; nothing in it is trusted yet."""
 
-    Attributes:
-        reason: a short stable label (``bad_signature``, ``expired`` …).
-        message: the exact ``error`` text sent to the client.
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-
-def _failed(reason: str, detail: str) -> JwtRejected:
-    return JwtRejected(reason, f"JWT validation failed: {detail}")
+    compact: CompactSignature
+    header: dict[str, Any]
 
 
 def verify(token: object, policy: JwtPolicy, now: float) -> JwtIdentity:
@@ -73,123 +111,85 @@ def verify(token: object, policy: JwtPolicy, now: float) -> JwtIdentity:
     Raises:
         JwtRejected: for every token that must not log in.
     """
-    if token is None:
-        raise JwtRejected("missing_token", "Token field for JWT is missing")
-    claims = _verified_claims(token, policy)
-    _check_claims(claims, policy, int(now))
+    parsed = parse_token(token)
+    algorithm = check_algorithm(parsed, policy)
+    check_signature(parsed, keys_for(parsed, policy, algorithm), algorithm)
+    claims = decode_claims(parsed)
+    check_claims(claims, policy, int(now))
     return JwtIdentity(
-        subject=_subject(claims, policy.subject_claim),
-        display_name=_display_name(claims, policy.display_name_claim),
+        subject=subject(claims, policy.subject_claim),
+        display_name=display_name(claims, policy.display_name_claim),
         claims=claims,
     )
 
 
-def _verified_claims(token: object, policy: JwtPolicy) -> dict[str, Any]:
+def parse_token(token: object) -> ParsedToken:
+    """The token's parts, if it is a compact JWS with a JSON object header."""
+    if token is None:
+        raise JwtRejected("missing_token", "Token field for JWT is missing")
     if not isinstance(token, str):
-        raise _failed("malformed", "decode_error: Token must be a string")
+        raise failed("malformed", "decode_error: Token must be a string")
     if len(token) > MAX_TOKEN_LENGTH:
-        raise _failed("malformed", "exceeded_size: Token is too large")
+        raise failed("malformed", "exceeded_size: Token is too large")
     try:
         raw = token.encode("ascii")
     except UnicodeError:
-        raise _failed("malformed", "decode_error: Token is not ASCII") from None
-    try:
+        raise failed("malformed", "decode_error: Token is not ASCII") from None
+    with _rejections():
         compact = jws.extract_compact(raw)
         header = compact.headers()
         if not isinstance(header, dict):
             raise DecodeError("Invalid header")
-        if header.get("alg") != policy.algorithm:
-            raise _failed(
-                "unsupported_algorithm", 'unsupported_algorithm: Unsupported "alg" value in header'
-            )
-        if not jws.validate_compact(compact, policy.key, algorithms=[policy.algorithm]):
-            raise BadSignatureError()
-        claims = json.loads(compact.payload)
-    except BadSignatureError:
-        raise JwtRejected(
-            "bad_signature", "JWT validation failed: Signature verification failed"
-        ) from None
-    except JoseError as exc:
-        raise _failed("malformed", f"{exc.error}: {exc.description}") from None
-    except (TypeError, AttributeError, KeyError):
-        # joserfc trusts header shapes it has not checked (e.g. `"crit": 1`);
-        # any such header is malformed, and never a server error.
-        raise _failed("malformed", "decode_error: Invalid header") from None
-    except (ValueError, RecursionError):
-        # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
-        # nested deeper than the parser goes; joserfc only parsed the header.
-        raise _failed("malformed", "invalid_payload: Invalid payload value") from None
+    return ParsedToken(compact, header)
+
+
+def check_algorithm(parsed: ParsedToken, policy: JwtPolicy) -> str:
+    """The header's ``alg``, if the policy allows it (``none`` never is)."""
+    algorithm = parsed.header.get("alg")
+    if not isinstance(algorithm, str) or algorithm not in policy.algorithms:
+        raise unsupported_algorithm()
+    return algorithm
+
+
+def keys_for(parsed: ParsedToken, policy: JwtPolicy, algorithm: str) -> tuple[VerificationKey, ...]:
+    """The keys to try, chosen by the header's ``kid`` (see ``jwt_keyset``)."""
+    return policy.keys.for_token(algorithm, parsed.header.get("kid"))
+
+
+def check_signature(
+    parsed: ParsedToken, keys: tuple[VerificationKey, ...], algorithm: str
+) -> VerificationKey:
+    """The key whose signature the token carries; ``bad_signature`` if none."""
+    with _rejections():
+        for candidate in keys:
+            if jws.validate_compact(parsed.compact, candidate.key, algorithms=[algorithm]):
+                return candidate
+    raise bad_signature()
+
+
+def decode_claims(parsed: ParsedToken) -> dict[str, Any]:
+    """The payload as a JSON object (trusted only after ``check_signature``)."""
+    with _rejections():
+        claims = json.loads(parsed.compact.payload)
     if not isinstance(claims, dict):
-        raise _failed("malformed", "invalid_payload: Invalid payload value")
+        raise failed("malformed", "invalid_payload: Invalid payload value")
     return claims
 
 
-def _check_claims(claims: dict[str, Any], policy: JwtPolicy, now: int) -> None:
-    if policy.issuer is not None:
-        _require_present(claims, "iss")
-    if policy.audiences is not None:
-        _require_present(claims, "aud")
-    if policy.issuer is not None and claims["iss"] != policy.issuer:
-        raise _invalid_claim("iss")
-    if policy.audiences is not None and not _audience_matches(claims["aud"], policy.audiences):
-        raise _invalid_claim("aud")
-
-    leeway = policy.leeway
-    if "exp" in claims and _numeric_time(claims, "exp") < now - leeway:
-        raise _failed("expired", "expired_token: The token is expired")
-    if "nbf" in claims and _numeric_time(claims, "nbf") > now + leeway:
-        raise _failed("not_yet_valid", "invalid_token: The token is not valid yet")
-    if "iat" in claims and _numeric_time(claims, "iat") > now + leeway:
-        raise _failed(
-            "issued_in_future",
-            "invalid_token: The token is not valid as it was issued in the future",
-        )
-    # Synapse's long-standing rule: an `aud` with no audiences configured fails,
-    # even an empty one.
-    if claims.get("aud") is not None and not policy.audiences:
-        raise _invalid_claim("aud")
-
-
-def _require_present(claims: dict[str, Any], name: str) -> None:
-    if name not in claims:
-        raise _failed(f"missing_{name}", f"missing_claim: Missing '{name}' claim")
-    if not claims[name]:
-        raise _invalid_claim(name)
-
-
-def _audience_matches(aud: object, audiences: tuple[str, ...]) -> bool:
-    given = aud if isinstance(aud, list) else [aud]
-    return any(isinstance(value, str) and value in audiences for value in given)
-
-
-def _numeric_time(claims: dict[str, Any], name: str) -> float:
-    value = claims[name]
-    # bool is an int in Python; NaN and infinities would compare as "always
-    # valid". Integers of any size compare exactly, as in Synapse.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _invalid_claim(name)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _invalid_claim(name)
-    return value
-
-
-def _invalid_claim(name: str) -> JwtRejected:
-    return _failed(f"invalid_{name}", f"invalid_claim: Invalid claim '{name}'")
-
-
-def _subject(claims: dict[str, Any], subject_claim: str) -> str:
-    subject = claims.get(subject_claim)
-    if subject is None:
-        raise JwtRejected("missing_subject", "Invalid JWT")
-    # Synapse formats whatever it finds into the user ID; a number becomes a
-    # (numeric, hence refused) localpart, anything structured is not a name.
-    if isinstance(subject, bool) or not isinstance(subject, str | int):
-        raise JwtRejected("invalid_subject", "Invalid JWT")
-    return str(subject)
-
-
-def _display_name(claims: dict[str, Any], claim: str | None) -> str | None:
-    if claim is None:
-        return None
-    value = claims.get(claim)
-    return value if isinstance(value, str) and value else None
+@contextmanager
+def _rejections() -> Iterator[None]:
+    """joserfc's and the JSON parser's errors, as the rejections Synapse words them."""
+    try:
+        yield
+    except BadSignatureError:
+        raise bad_signature() from None
+    except JoseError as exc:
+        raise failed("malformed", f"{exc.error}: {exc.description}") from None
+    except (TypeError, AttributeError, KeyError):
+        # joserfc trusts header shapes it has not checked (e.g. `"crit": 1`);
+        # any such header is malformed, and never a server error.
+        raise failed("malformed", "decode_error: Invalid header") from None
+    except (ValueError, RecursionError):
+        # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
+        # nested deeper than the parser goes; joserfc only parsed the header.
+        raise failed("malformed", "invalid_payload: Invalid payload value") from None
