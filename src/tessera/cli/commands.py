@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-from tessera.cli.jwt_mint import MintError, mint, parse_claim, parse_duration, read_key_file
 from tessera.config import Config, ConfigError, JwtConfig, load_config
 from tessera.config.generate import generate_config as render_config
 from tessera.core.jwt_keys import HMAC_ALGORITHMS, is_weak_hmac_secret
@@ -150,6 +149,9 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def jwt_mint(args: argparse.Namespace) -> int:
+    # joserfc's JWT (and JWE) modules are only needed here, not by `run`.
+    from tessera.cli.jwt_mint import MintError, mint, parse_claim, parse_duration, read_key_file
+
     config_path = args.config or ("homeserver.yaml" if Path("homeserver.yaml").exists() else None)
     jwt = load_checked(config_path).jwt if config_path else JwtConfig()
     if args.secret:
