@@ -256,10 +256,14 @@ class Bench:
             stdout=subprocess.DEVNULL,
         )
         data = yaml.safe_load(config.read_text())
+        # Rate limits off, as the Synapse peer runs with NO_RATELIMIT=1: the
+        # generator logs in thousands of times a second from one address.
+        unlimited = {"per_second": 1_000_000, "burst_count": 1_000_000}
+        data["rc_login"] = {k: unlimited for k in ("address", "account", "failed_attempts")}
         if rs256:
             data["jwt_config"]["algorithm"] = "RS256"
             data["jwt_config"]["secret"] = self.public_pem.read_text()
-            config.write_text(yaml.safe_dump(data, sort_keys=False))
+        config.write_text(yaml.safe_dump(data, sort_keys=False))
         return config, port, str(data["jwt_config"]["secret"])
 
     def start_tessera(self, config: Path, port: int) -> tuple[subprocess.Popen[bytes], Start]:

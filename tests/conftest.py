@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from tessera.app import build_app
 from tessera.config import Config, DatabaseConfig, JwtConfig, ListenerConfig
+from tessera.config.model import LoginRateLimits, RateLimitConfig
 from tessera.services.clock import Clock, system_clock
 from tessera.storage.database import Database, sqlite_url
 from tessera.storage.migrate import migrate
@@ -30,6 +31,9 @@ from tessera.storage.migrate import migrate
 POSTGRES_DSN = os.environ.get("TESSERA_TEST_POSTGRES_DSN")
 SEED_SECRET = "my-secret-token"
 SERVER_NAME = "test.local"
+#: Tests log in hundreds of times from 127.0.0.1; rate limits have tests of their own.
+_NO_LIMIT = RateLimitConfig(per_second=1e6, burst_count=1_000_000)
+UNLIMITED_LOGINS = LoginRateLimits(_NO_LIMIT, _NO_LIMIT, _NO_LIMIT)
 
 
 def postgres_asyncpg_url() -> str:
@@ -73,6 +77,7 @@ def make_config(
     """A config for tests: JWT login with the seed page's secret, unless told otherwise."""
     config = Config(
         server_name=SERVER_NAME,
+        rc_login=UNLIMITED_LOGINS,
         database=DatabaseConfig("sqlite", sqlite_path=database_path or Path(":memory:")),
         listeners=(ListenerConfig(port=0),),
         jwt=jwt or JwtConfig(enabled=True, secret=SEED_SECRET, algorithm="HS256"),

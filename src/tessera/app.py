@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 
 from tessera.config import Config, DatabaseConfig
+from tessera.core.ratelimit import RateLimiter
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
@@ -28,7 +29,7 @@ from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, system_clock
 from tessera.services.devices import Devices
 from tessera.services.last_seen import LastSeen
-from tessera.services.login import LoginService
+from tessera.services.login import LoginLimits, LoginService
 from tessera.services.login.jwt import JwtLogin
 from tessera.services.login.password import PasswordLogin
 from tessera.services.login.token import TokenLogin
@@ -95,7 +96,13 @@ def build_app(
     jwt = JwtLogin(build_jwt_policy(config.jwt), clock) if config.jwt.enabled else None
     accounts = Accounts(db, authenticator)
     passwords = Passwords(config.password.pepper, config.bcrypt_rounds)
-    password = PasswordLogin(db, config.server_name, passwords) if config.password.enabled else None
+    rc = config.rc_login
+    failed_logins = RateLimiter(rc.failed_attempts.per_second, rc.failed_attempts.burst_count)
+    password = (
+        PasswordLogin(db, config.server_name, passwords, failed_logins, clock)
+        if config.password.enabled
+        else None
+    )
     login_tokens = (
         TokenLogin(db, config.login_tokens, clock) if config.login_tokens.enabled else None
     )
@@ -111,6 +118,10 @@ def build_app(
         login_types,
         sessions,
         clock,
+        limits=LoginLimits(
+            address=RateLimiter(rc.address.per_second, rc.address.burst_count),
+            account=RateLimiter(rc.account.per_second, rc.account.burst_count),
+        ),
         offers_login_tokens=login_tokens is not None,
     )
     endpoints = Endpoints(

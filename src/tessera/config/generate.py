@@ -25,6 +25,15 @@ database:
     # Relative paths are relative to this file's directory.
     database: {database}
 
+# Login rate limits, Synapse's keys. These are generous development values;
+# Synapse's defaults (used when rc_login is absent) allow 5 logins per address
+# and per account, then one every 5.5 minutes. Behind a reverse proxy, set
+# x_forwarded on the listener, or every client shares the proxy's address.
+rc_login:
+  address: {{per_second: 10, burst_count: 100}}
+  account: {{per_second: 10, burst_count: 100}}
+  failed_attempts: {{per_second: 0.17, burst_count: 3}}
+
 jwt_config:
   enabled: true
   # A random development secret. Mint a token with:

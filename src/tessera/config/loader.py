@@ -14,8 +14,10 @@ from tessera.config.model import (
     Config,
     DatabaseConfig,
     ListenerConfig,
+    LoginRateLimits,
     LoginTokenConfig,
     PasswordConfig,
+    RateLimitConfig,
     SessionConfig,
 )
 from tessera.config.section import Section, check_type, duration_ms
@@ -40,6 +42,7 @@ IMPLEMENTED_KEYS = frozenset(
         "password_config",
         "login_via_existing_session",
         "bcrypt_rounds",
+        "rc_login",
         *SESSION_KEYS,
     }
 )
@@ -118,6 +121,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         password=_password(root.child("password_config")),
         login_tokens=_login_tokens(root.child("login_via_existing_session")),
         bcrypt_rounds=_positive(root, "bcrypt_rounds", 12),
+        rc_login=_login_rate_limits(root.child("rc_login")),
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
@@ -279,6 +283,31 @@ def _sessions(root: Section) -> SessionConfig:
     return SessionConfig(
         **{key: duration_ms(root, key, getattr(defaults, key)) for key in SESSION_KEYS}
     )
+
+
+def _login_rate_limits(section: Section) -> LoginRateLimits:
+    defaults = LoginRateLimits()
+    limits = LoginRateLimits(
+        **{
+            name: _rate(section.child(name), getattr(defaults, name))
+            for name in ("address", "account", "failed_attempts")
+        }
+    )
+    section.finish()
+    return limits
+
+
+def _rate(section: Section, default: RateLimitConfig) -> RateLimitConfig:
+    per_second = section.raw("per_second")
+    if per_second is None:
+        per_second = default.per_second
+    elif isinstance(per_second, bool) or not isinstance(per_second, int | float) or per_second < 0:
+        raise ConfigError(section.key("per_second"), "must be a non-negative number")
+    burst = section.get("burst_count", int, default.burst_count)
+    if burst < 1:
+        raise ConfigError(section.key("burst_count"), "must be at least 1")
+    section.finish()
+    return RateLimitConfig(float(per_second), burst)
 
 
 def _password(section: Section) -> PasswordConfig:

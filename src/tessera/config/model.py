@@ -113,6 +113,21 @@ class LoginTokenConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    per_second: float
+    burst_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRateLimits:
+    """``rc_login``, with Synapse's defaults (5 logins, then one every ~5.5 minutes)."""
+
+    address: RateLimitConfig = RateLimitConfig(0.003, 5)
+    account: RateLimitConfig = RateLimitConfig(0.003, 5)
+    failed_attempts: RateLimitConfig = RateLimitConfig(0.17, 3)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration."""
 
@@ -126,6 +141,7 @@ class Config:
     password: PasswordConfig = PasswordConfig()
     login_tokens: LoginTokenConfig = LoginTokenConfig()
     bcrypt_rounds: int = 12
+    rc_login: LoginRateLimits = LoginRateLimits()
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024
     #: Synapse keys present in the file that Tessera does not implement.

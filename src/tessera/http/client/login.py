@@ -24,7 +24,8 @@ class LoginEndpoints:
         return ok({"flows": self._login.flows()})
 
     async def login(self, request: Request) -> Response:
-        result = await self._login.login(await json_object(request))
+        ip = request.client.host if request.client is not None else None
+        result = await self._login.login(await json_object(request), ip)
         response: dict[str, Any] = {
             "user_id": result.user_id,
             "access_token": result.access_token,

@@ -9,6 +9,7 @@ half-made behind.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError
@@ -19,6 +20,7 @@ from tessera.core.ids import (
     user_id_for,
 )
 from tessera.core.models import LoginResult, User
+from tessera.core.ratelimit import RateLimiter
 from tessera.core.tokens import mint_device_id
 from tessera.services.clock import Clock, now_ms
 from tessera.services.login.password import INVALID_CREDENTIALS, pick_user
@@ -32,6 +34,14 @@ MAX_DEVICE_ID_LENGTH = 512
 MAX_DEVICE_NAME_LENGTH = 100
 
 
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """``rc_login``: per client address before a login is checked, per account after."""
+
+    address: RateLimiter
+    account: RateLimiter
+
+
 class LoginService:
     """Logs users in with whichever login types the server enables."""
 
@@ -43,8 +53,10 @@ class LoginService:
         sessions: Sessions,
         clock: Clock,
         *,
+        limits: LoginLimits | None = None,
         offers_login_tokens: bool = False,
     ) -> None:
+        self._limits = limits
         self._store = store
         self._server_name = server_name
         self._types = {login_type.login_type: login_type for login_type in login_types}
@@ -62,18 +74,24 @@ class LoginService:
             flows.append(flow)
         return flows
 
-    async def login(self, body: dict[str, Any]) -> LoginResult:
-        """Authenticate ``body`` and issue a device and its tokens.
+    async def login(self, body: dict[str, Any], ip: str | None = None) -> LoginResult:
+        """Authenticate ``body`` (sent from ``ip``) and issue a device and its tokens.
 
         Raises:
-            MatrixError: for a bad request or failed authentication.
+            MatrixError: for a bad request, failed authentication, or 429 when
+                ``rc_login`` limits the address or the account.
         """
         refreshable = body.get("refresh_token", False)
         if not isinstance(refreshable, bool):
             raise MatrixError(ErrCode.UNKNOWN, "`refresh_token` should be true or false.")
         login_type = self._login_type(body)
         device_id, device_name = device_fields(body)
+        if self._limits is not None:  # Synapse limits the address before checking anything
+            self._limits.address.acquire(ip or "", self._clock())
         identity = await login_type.authenticate(body)
+        if self._limits is not None:
+            account = identity.user_id or user_id_for(identity.subject, self._server_name)
+            self._limits.account.acquire(account.lower(), self._clock())
         now = now_ms(self._clock)
         async with self._store.write() as txn:
             user = await self._user_for(txn, identity, now)

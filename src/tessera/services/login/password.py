@@ -7,6 +7,8 @@ from typing import Any
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, MissingParam
 from tessera.core.ids import user_id_for
 from tessera.core.models import User
+from tessera.core.ratelimit import RateLimiter
+from tessera.services.clock import Clock, system_clock
 from tessera.services.login.types import Identity
 from tessera.services.passwords import Passwords
 from tessera.storage.ports import Store
@@ -50,10 +52,19 @@ class PasswordLogin:
 
     login_type = LOGIN_TYPE
 
-    def __init__(self, store: Store, server_name: str, passwords: Passwords) -> None:
+    def __init__(
+        self,
+        store: Store,
+        server_name: str,
+        passwords: Passwords,
+        failed_attempts: RateLimiter | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
         self._store = store
         self._server_name = server_name
         self._passwords = passwords
+        self._failed = failed_attempts
+        self._clock = clock
 
     async def authenticate(self, body: dict[str, Any]) -> Identity:
         """The user whose password the body holds (403 "Invalid username or password" otherwise)."""
@@ -61,10 +72,17 @@ class PasswordLogin:
         if not isinstance(password, str):
             raise InvalidParam("Bad parameter: password")
         user_id = identified_user_id(body, self._server_name)
+        key = user_id.lower()
+        if self._failed is not None:  # rc_login.failed_attempts: a guesser waits
+            error = self._failed.too_many(key, self._clock())
+            if error is not None:
+                raise error
         async with self._store.read() as txn:
             user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
         # The hash check runs whether or not the user exists: same timing either way.
         stored = user.password_hash if user is not None else None
         if not await self._passwords.check(password, stored) or user is None:
+            if self._failed is not None:
+                self._failed.record(key, self._clock())
             raise Forbidden(INVALID_CREDENTIALS)
         return Identity(subject=user.user_id, user_id=user.user_id)
