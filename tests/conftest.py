@@ -110,6 +110,7 @@ async def serve(
     application = build_app(config, database=database, clock=clock)
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    application.asgi.listen_on((port, listener) for listener in config.listeners[:1])
     config = uvicorn.Config(application.asgi, lifespan="off", log_config=None, access_log=False)
     config.load()
     server = uvicorn.Server(config)

@@ -22,6 +22,7 @@ from tessera.http.errors import EXCEPTION_HANDLERS, database_unavailable
 from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
 from tessera.http.routes import Endpoints, routes
+from tessera.metrics import Metrics
 from tessera.policy import build_jwt_policy
 from tessera.services.accounts import Accounts
 from tessera.services.admin import Admin
@@ -84,6 +85,18 @@ def build_admin(config: Config) -> tuple[Admin, Database]:
     return admin, db
 
 
+def _metrics(db: Database) -> Metrics:
+    metrics = Metrics()
+
+    async def count() -> None:
+        async with db.read() as txn:
+            metrics.users.set(await txn.users.count_active())
+            metrics.devices.set(await txn.devices.count())
+
+    metrics.on_scrape(count)
+    return metrics
+
+
 def build_app(
     config: Config, *, database: Database | None = None, clock: Clock = system_clock
 ) -> Application:
@@ -91,6 +104,7 @@ def build_app(
     db = database if database is not None else open_database(config.database)
     last_seen = LastSeen(db, clock)
     authenticator = Authenticator(db, clock=clock, last_seen=last_seen)
+    metrics = _metrics(db) if config.enable_metrics else None
     sessions = Sessions(db, authenticator, config.sessions, clock)
 
     jwt = JwtLogin(build_jwt_policy(config.jwt), clock) if config.jwt.enabled else None
@@ -123,6 +137,7 @@ def build_app(
             account=RateLimiter(rc.account.per_second, rc.account.burst_count),
         ),
         offers_login_tokens=login_tokens is not None,
+        metrics=metrics,
     )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
@@ -156,6 +171,6 @@ def build_app(
     starlette = Starlette(routes=routes(endpoints), exception_handlers=handlers, lifespan=lifespan)
     # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
     starlette.router.redirect_slashes = False
-    forwarded = frozenset(listener.port for listener in config.listeners if listener.x_forwarded)
-    frontend = Frontend(starlette, config.max_request_body_size, forwarded)
+    frontend = Frontend(starlette, config.max_request_body_size, metrics=metrics)
+    frontend.listen_on((listener.port, listener) for listener in config.listeners)
     return Application(frontend, db, last_seen)

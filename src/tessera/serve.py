@@ -15,7 +15,9 @@ from tessera.config import ListenerConfig
 logger = logging.getLogger(__name__)
 
 
-def bind_listeners(listeners: Sequence[ListenerConfig]) -> list[socket.socket]:
+def bind_listeners(
+    listeners: Sequence[ListenerConfig],
+) -> list[tuple[socket.socket, ListenerConfig]]:
     """One listening socket per (listener, address).
 
     An address that cannot be bound (``::`` on a host without IPv6, say) is
@@ -24,7 +26,7 @@ def bind_listeners(listeners: Sequence[ListenerConfig]) -> list[socket.socket]:
     Raises:
         OSError: when no socket at all could be bound.
     """
-    sockets: list[socket.socket] = []
+    sockets: list[tuple[socket.socket, ListenerConfig]] = []
     failures: list[str] = []
     for listener in listeners:
         for address in listener.bind_addresses:
@@ -35,7 +37,7 @@ def bind_listeners(listeners: Sequence[ListenerConfig]) -> list[socket.socket]:
                 failures.append(f"{address}:{listener.port} ({exc.strerror})")
                 continue
             sock.setblocking(False)
-            sockets.append(sock)
+            sockets.append((sock, listener))
     for failure in failures:
         logger.warning("could not bind %s", failure)
     if not sockets:

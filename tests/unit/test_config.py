@@ -151,18 +151,28 @@ def test_config_repr_hides_the_jwt_secret_and_database_password(tmp_path: Path) 
     assert "db-password" not in shown
 
 
-def test_metrics_listener_is_skipped_with_a_warning_naming_it() -> None:
-    config = parse(
-        listeners=[
-            {"port": 8008, "type": "http", "resources": [{"names": ["client"]}]},
-            {"port": 9000, "type": "metrics", "bind_addresses": ["127.0.0.1"]},
-        ]
-    )
+METRICS_LISTENERS = [
+    {"port": 8008, "type": "http", "resources": [{"names": ["client"]}]},
+    {"port": 9000, "type": "metrics", "bind_addresses": ["127.0.0.1"]},
+]
+
+
+def test_metrics_listener_without_enable_metrics_is_skipped_with_a_warning() -> None:
+    config = parse(listeners=METRICS_LISTENERS)
 
     assert [listener.port for listener in config.listeners] == [8008]
     [warning] = config.warnings
-    assert warning.startswith("listeners[1]")
-    assert "metrics" in warning
+    assert "enable_metrics" in warning
+
+
+def test_metrics_listener_is_kept_with_enable_metrics() -> None:
+    config = parse(listeners=METRICS_LISTENERS, enable_metrics=True)
+
+    assert [(listener.port, listener.type) for listener in config.listeners] == [
+        (8008, "http"),
+        (9000, "metrics"),
+    ]
+    assert config.warnings == ()
 
 
 def test_listener_without_client_resource_is_skipped_with_a_warning() -> None:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from tessera.config import ListenerConfig
 from tessera.http.middleware import Frontend
 
 
@@ -27,7 +28,9 @@ async def _client_seen(frontend_ports: frozenset[int], server_port: int, xff: by
         "server": ("127.0.0.1", server_port),
         "client": ("10.0.0.1", 5555),
     }
-    await Frontend(app, 1024, frontend_ports)(scope, receive, send)
+    frontend = Frontend(app, 1024)
+    frontend.listen_on((port, ListenerConfig(port, x_forwarded=True)) for port in frontend_ports)
+    await frontend(scope, receive, send)
     return seen["client"]
 
 

@@ -79,22 +79,24 @@ def run(args: argparse.Namespace) -> int:
     _setup_logging()
     config = load_checked(args.config)
     _report(config)
-    if not config.listeners:
+    if not any(listener.type == "http" for listener in config.listeners):
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
     application = build_app(config)
     try:
         sockets = bind_listeners(config.listeners)
     except OSError as exc:
         raise CommandError(str(exc)) from None
+    application.asgi.listen_on((sock.getsockname()[1], listener) for sock, listener in sockets)
 
     async def main() -> None:
         await apply_migrations(application.database)
-        for sock in sockets:
-            print(f"Tessera is listening on {socket_url(sock)}", flush=True)
+        for sock, listener in sockets:
+            what = "metrics on" if listener.type == "metrics" else "listening on"
+            print(f"Tessera is {what} {socket_url(sock)}", flush=True)
         if config.jwt.enabled:
             mint_command = f"{_program()} jwt mint -c {shlex.quote(args.config)} --sub alice"
             print(f"Mint a login token with: {mint_command}", flush=True)
-        await serve(application, sockets)
+        await serve(application, [sock for sock, _ in sockets])
 
     event_loop_runner()(main())  # type: ignore[operator]
     return 0

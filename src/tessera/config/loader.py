@@ -43,6 +43,7 @@ IMPLEMENTED_KEYS = frozenset(
         "login_via_existing_session",
         "bcrypt_rounds",
         "rc_login",
+        "enable_metrics",
         *SESSION_KEYS,
     }
 )
@@ -110,10 +111,17 @@ def parse_config(data: Any, base_dir: Path) -> Config:
     if not server_name.strip():
         raise ConfigError("server_name", "must not be empty")
     warnings: list[str] = []
+    listeners = _listeners(root, warnings)
+    enable_metrics = root.get("enable_metrics", bool, False)
+    if not enable_metrics and any(
+        listener.type == "metrics" or "metrics" in listener.resources for listener in listeners
+    ):
+        warnings.append("metrics listeners are not served: set `enable_metrics: true`")
+        listeners = tuple(listener for listener in listeners if listener.type != "metrics")
     config = Config(
         server_name=server_name,
         public_baseurl=root.optional("public_baseurl", str),
-        listeners=_listeners(root, warnings),
+        listeners=listeners,
         database=_database(root.child("database"), base_dir, warnings),
         jwt=parse_jwt_config(root.child("jwt_config"), base_dir, warnings),
         enable_registration=root.get("enable_registration", bool, False),
@@ -122,6 +130,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         login_tokens=_login_tokens(root.child("login_via_existing_session")),
         bcrypt_rounds=_positive(root, "bcrypt_rounds", 12),
         rc_login=_login_rate_limits(root.child("rc_login")),
+        enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
@@ -186,10 +195,14 @@ def _listener(section: Section, warnings: list[str]) -> ListenerConfig | None:
     for ignored in ("tag", "request_id_header", "http_options"):
         section.raw(ignored)
     section.finish()
+    if kind == "metrics":
+        return ListenerConfig(port, addresses, resources=(), type="metrics")
     if kind != "http":
         warnings.append(f"{section.path}: listeners of type {kind!r} are not implemented; skipped")
         return None
     if "client" not in resources:
+        if "metrics" in resources:
+            return ListenerConfig(port, addresses, resources=(), type="metrics")
         warnings.append(f"{section.path}: serves no `client` resource; skipped")
         return None
     return ListenerConfig(port, addresses, x_forwarded, resources)

@@ -10,12 +10,13 @@ from typing import Literal
 
 @dataclass(frozen=True, slots=True)
 class ListenerConfig:
-    """One ``listeners[]`` entry of ``type: http``."""
+    """One ``listeners[]`` entry of ``type: http`` or ``type: metrics``."""
 
     port: int
     bind_addresses: tuple[str, ...] = ("127.0.0.1",)
     x_forwarded: bool = False
     resources: tuple[str, ...] = ("client",)
+    type: str = "http"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,8 @@ class Config:
     password: PasswordConfig = PasswordConfig()
     login_tokens: LoginTokenConfig = LoginTokenConfig()
     bcrypt_rounds: int = 12
+    #: Synapse's switch for Prometheus metrics (served on metrics listeners).
+    enable_metrics: bool = False
     rc_login: LoginRateLimits = LoginRateLimits()
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024

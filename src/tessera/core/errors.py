@@ -77,6 +77,8 @@ class MatrixError(Exception):
         self.message = message
         self.status = status if status is not None else status_for(errcode)
         self.extra = extra
+        #: A short label for logs and metrics (never sent to the client).
+        self.reason: str = errcode.value
 
     def body(self) -> dict[str, Any]:
         """The JSON object sent to the client."""

@@ -9,13 +9,19 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tessera.config import ListenerConfig
 from tessera.core.errors import ErrCode, MatrixError
 from tessera.http.access_log import AccessLog
+from tessera.metrics import Metrics
+
+#: Synapse's metrics path.
+METRICS_PATH = "/_synapse/metrics"
 
 # Spec: "Web Browser Clients" — every response carries these.
 CORS_HEADERS: list[tuple[bytes, bytes]] = [
@@ -37,16 +43,34 @@ class Frontend:
         self,
         app: ASGIApp,
         max_body_size: int,
-        forwarded_ports: frozenset[int] = frozenset(),
         access_log: AccessLog | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.app = app
         self.max_body_size = max_body_size
-        #: Ports of listeners with ``x_forwarded: true``: behind a trusted proxy.
-        self.forwarded_ports = forwarded_ports
         self.access_log = access_log or AccessLog()
+        self.metrics = metrics
+        #: Ports of listeners with ``x_forwarded: true``: behind a trusted proxy.
+        self.forwarded_ports: frozenset[int] = frozenset()
+        #: Ports that serve /_synapse/metrics (type metrics, or an http resource).
+        self.metrics_ports: frozenset[int] = frozenset()
+        #: Ports of ``type: metrics`` listeners: nothing but metrics there.
+        self.metrics_only_ports: frozenset[int] = frozenset()
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(3).hex()
+
+    def listen_on(self, listeners: Iterable[tuple[int, ListenerConfig]]) -> None:
+        """The port of each listener, for the per-listener rules.
+
+        Called with the configured ports, and again with the real ones once
+        bound (a listener on port 0 only then has its port).
+        """
+        pairs = list(listeners)
+        self.forwarded_ports = frozenset(port for port, cfg in pairs if cfg.x_forwarded)
+        self.metrics_only_ports = frozenset(port for port, cfg in pairs if cfg.type == "metrics")
+        self.metrics_ports = self.metrics_only_ports | frozenset(
+            port for port, cfg in pairs if "metrics" in cfg.resources
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,11 +78,16 @@ class Frontend:
             return
         request_id = f"{self._id_prefix}-{next(self._ids)}"
         scope["tessera.request_id"] = request_id
-        if (
-            self.forwarded_ports
-            and (scope.get("server") or (None, None))[1] in self.forwarded_ports
-        ):
+        port = (scope.get("server") or (None, None))[1]
+        if self.forwarded_ports and port in self.forwarded_ports:
             _use_forwarded_client(scope)
+        if port in self.metrics_ports and scope["path"] == METRICS_PATH and self.metrics:
+            body, content_type = await self.metrics.exposition()
+            await _send(send, 200, body, content_type.encode())
+            return
+        if port in self.metrics_only_ports:
+            await _send_json(send, 404, _UNRECOGNIZED)
+            return
         started = time.perf_counter()
         status = 0
 
@@ -85,6 +114,11 @@ class Frontend:
                 await _send_json(send_with_headers, 500, _INTERNAL)
             # Starlette's error middleware has logged it; don't crash the server.
         finally:
+            if self.metrics is not None:
+                endpoint = scope.get("endpoint")
+                name = getattr(endpoint, "__qualname__", "unmatched")
+                self.metrics.requests.labels(name, scope["method"], status).inc()
+                self.metrics.latency.labels(name).observe(time.perf_counter() - started)
             if self.access_log.enabled:
                 self.access_log.log(
                     request_id,
@@ -131,17 +165,21 @@ def _use_forwarded_client(scope: Scope) -> None:
             return
 
 
+_UNRECOGNIZED = {"errcode": ErrCode.UNRECOGNIZED.value, "error": "Unrecognized request"}
 _INTERNAL = {"errcode": ErrCode.UNKNOWN.value, "error": "Internal server error"}
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = orjson.dumps(body)
+    await _send(send, status, orjson.dumps(body), b"application/json")
+
+
+async def _send(send: Send, status: int, payload: bytes, content_type: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(payload)).encode()),
             ],
         }

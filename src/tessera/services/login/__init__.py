@@ -22,6 +22,7 @@ from tessera.core.ids import (
 from tessera.core.models import LoginResult, User
 from tessera.core.ratelimit import RateLimiter
 from tessera.core.tokens import mint_device_id
+from tessera.metrics import Metrics
 from tessera.services.clock import Clock, now_ms
 from tessera.services.login.password import INVALID_CREDENTIALS, pick_user
 from tessera.services.login.password import LOGIN_TYPE as PASSWORD
@@ -55,8 +56,10 @@ class LoginService:
         *,
         limits: LoginLimits | None = None,
         offers_login_tokens: bool = False,
+        metrics: Metrics | None = None,
     ) -> None:
         self._limits = limits
+        self._metrics = metrics
         self._store = store
         self._server_name = server_name
         self._types = {login_type.login_type: login_type for login_type in login_types}
@@ -85,6 +88,19 @@ class LoginService:
         if not isinstance(refreshable, bool):
             raise MatrixError(ErrCode.UNKNOWN, "`refresh_token` should be true or false.")
         login_type = self._login_type(body)
+        try:
+            result = await self._login(login_type, body, ip, refreshable)
+        except MatrixError as error:
+            if self._metrics is not None:
+                self._metrics.login_failed(login_type.login_type, error.reason)
+            raise
+        if self._metrics is not None:
+            self._metrics.login_succeeded(login_type.login_type)
+        return result
+
+    async def _login(
+        self, login_type: LoginType, body: dict[str, Any], ip: str | None, refreshable: bool
+    ) -> LoginResult:
         device_id, device_name = device_fields(body)
         if self._limits is not None:  # Synapse limits the address before checking anything
             self._limits.address.acquire(ip or "", self._clock())

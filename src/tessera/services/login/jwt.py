@@ -31,7 +31,9 @@ class JwtLogin:
         except JwtRejected as rejected:
             # The reason label is safe to log; the token never is.
             logger.debug("JWT login rejected: %s", rejected.reason)
-            raise Forbidden(rejected.message) from None
+            error = Forbidden(rejected.message)
+            error.reason = rejected.reason  # e.g. bad_signature, expired: for metrics
+            raise error from None
         return Identity(
             subject=identity.subject,
             display_name=identity.display_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from tessera.core.models import Device
 from tessera.storage.repos.base import Repo
@@ -31,6 +31,11 @@ class DeviceRepo(Repo):
     async def list_for_user(self, user_id: str) -> Sequence[Device]:
         query = select(devices).where(devices.c.user_id == user_id).order_by(devices.c.device_id)
         return [_device(row) for row in await self.conn.execute(query)]
+
+    async def count(self) -> int:
+        return int(
+            (await self.conn.execute(select(func.count()).select_from(devices))).scalar_one()
+        )
 
     async def get(self, user_id: str, device_id: str) -> Device | None:
         query = select(devices).where(

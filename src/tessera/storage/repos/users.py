@@ -58,6 +58,10 @@ class UserRepo(Repo):
         query = select(users).where(*conditions).order_by(*ordering).offset(offset).limit(limit)
         return [_user(row._mapping) for row in await self.conn.execute(query)], int(total)
 
+    async def count_active(self) -> int:
+        query = select(func.count()).select_from(users).where(users.c.deactivated.is_(False))
+        return int((await self.conn.execute(query)).scalar_one())
+
     async def set_admin(self, user_id: str, admin: bool) -> None:
         await self._set(user_id, is_admin=admin)
 

@@ -1,0 +1,61 @@
+"""Prometheus metrics, one registry per server (no process-wide globals).
+
+Served on a listener of ``type: metrics`` (or an http listener whose
+resources include ``metrics``) at ``/_synapse/metrics``, as Synapse does,
+when ``enable_metrics`` is true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+#: Request latency buckets (seconds): most answers take well under 10 ms.
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "tessera_http_requests",
+            "HTTP requests answered, by endpoint, method and status",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tessera_http_request_duration_seconds",
+            "Time to answer a request, by endpoint",
+            ["endpoint"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.logins = Counter(
+            "tessera_login_attempts",
+            "Login attempts by login type, outcome and (for failures) reason",
+            ["type", "outcome", "reason"],
+            registry=self.registry,
+        )
+        self.users = Gauge(
+            "tessera_users", "Active (not deactivated) users", registry=self.registry
+        )
+        self.devices = Gauge("tessera_devices", "Devices (sessions)", registry=self.registry)
+        self._refreshers: list[Callable[[], Awaitable[None]]] = []
+
+    def login_succeeded(self, login_type: str) -> None:
+        self.logins.labels(login_type, "success", "").inc()
+
+    def login_failed(self, login_type: str, reason: str) -> None:
+        self.logins.labels(login_type, "failure", reason).inc()
+
+    def on_scrape(self, refresh: Callable[[], Awaitable[None]]) -> None:
+        """Run ``refresh`` before each scrape (gauges read from the database)."""
+        self._refreshers.append(refresh)
+
+    async def exposition(self) -> tuple[bytes, str]:
+        """The text exposition format and its content type."""
+        for refresh in self._refreshers:
+            await refresh()
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
