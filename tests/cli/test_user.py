@@ -80,3 +80,23 @@ def test_unknown_user_is_an_error(workdir: Path) -> None:
     result = tessera("user", "show", "ghost", cwd=workdir)
     assert result.returncode == 1
     assert "User not found" in result.stderr
+
+
+def test_session_list_and_revoke(workdir: Path) -> None:
+    tessera("user", "create", "alice", cwd=workdir)
+    with sqlite3.connect(workdir / "homeserver.db") as db:
+        for device in ("PHONE", "LAPTOP"):
+            db.execute(
+                "INSERT INTO devices (user_id, device_id, display_name, created_ts)"
+                " VALUES ('@alice:localhost', ?, ?, 0)",
+                (device, device.lower()),
+            )
+    listed = tessera("session", "list", "alice", "--json", cwd=workdir)
+    assert sorted(d["device_id"] for d in json.loads(listed.stdout)) == ["LAPTOP", "PHONE"]
+
+    assert tessera("session", "revoke", "alice", "PHONE", cwd=workdir).returncode == 0
+    left = json.loads(tessera("session", "list", "alice", "--json", cwd=workdir).stdout)
+    assert [d["device_id"] for d in left] == ["LAPTOP"]
+    everything = tessera("session", "revoke", "alice", cwd=workdir)
+    assert "Ended 1 session(s)" in everything.stdout
+    assert json.loads(tessera("session", "list", "alice", "--json", cwd=workdir).stdout) == []

@@ -26,7 +26,18 @@ OPERATOR = Requester(user_id="@operator:cli", device_id="CLI", token_id=0, is_ad
 
 
 def register(sub: Any, with_config: Callable[[argparse.ArgumentParser], Any]) -> None:
-    """Add ``user`` and its sub-commands to the top-level parser."""
+    """Add ``user`` and ``session`` and their sub-commands to the top-level parser."""
+    session = sub.add_parser("session", help="list or end a user's sessions (devices)")
+    sessions = session.add_subparsers(dest="session_command", required=True, metavar="COMMAND")
+    listing = with_config(sessions.add_parser("list", help="a user's sessions"))
+    listing.add_argument("user")
+    listing.add_argument("--json", action="store_true", help="JSON output")
+    listing.set_defaults(handler=lambda a: _run(a, _sessions))
+    revoke = with_config(sessions.add_parser("revoke", help="end sessions: their tokens die"))
+    revoke.add_argument("user")
+    revoke.add_argument("device", nargs="?", help="one device (default: every session)")
+    revoke.set_defaults(handler=lambda a: _run(a, _revoke))
+
     user = sub.add_parser("user", help="administer users")
     commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
 
@@ -164,6 +175,38 @@ async def _change(admin: Any, server: str, args: argparse.Namespace) -> int:
         changes = UserChanges(password=_read_password())
     await admin.put_user(OPERATOR, user_id, changes)
     print(f"{command}: done for {user_id}")
+    return 0
+
+
+async def _sessions(admin: Any, server: str, args: argparse.Namespace) -> int:
+    devices = await admin.devices(OPERATOR, _user_id(args.user, server))
+    rows = [
+        {
+            "device_id": d.device_id,
+            "display_name": d.display_name,
+            "last_seen_ip": d.last_seen_ip,
+            "last_seen_ts": d.last_seen_ts,
+        }
+        for d in devices
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print("\t".join("" if v is None else str(v) for v in row.values()))
+    return 0
+
+
+async def _revoke(admin: Any, server: str, args: argparse.Namespace) -> int:
+    user_id = _user_id(args.user, server)
+    targets = (
+        [args.device]
+        if args.device
+        else [d.device_id for d in await admin.devices(OPERATOR, user_id)]
+    )
+    for device_id in targets:
+        await admin.delete_device(OPERATOR, user_id, device_id)
+    print(f"Ended {len(targets)} session(s) of {user_id}")
     return 0
 
 
