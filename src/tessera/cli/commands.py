@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> None:
         await apply_migrations(application.database)
         for sock, listener in sockets:
-            what = "metrics on" if listener.type == "metrics" else "listening on"
+            what = "serving metrics on" if listener.type == "metrics" else "listening on"
             print(f"Tessera is {what} {socket_url(sock)}", flush=True)
         if config.jwt.enabled:
             mint_command = f"{_program()} jwt mint -c {shlex.quote(args.config)} --sub alice"

@@ -67,6 +67,7 @@ SYNAPSE_TOP_LEVEL_KEYS = frozenset(
         "federation_client_minimum_tls_version",
         "federation_custom_ca_list",
         "federation_domain_whitelist",
+        "federation_ip_range_blacklist",  # deprecated, still in many old configs
         "federation_metrics_domains",
         "federation_rr_transactions_per_room_per_second",
         "federation_sender_instances",

@@ -9,6 +9,7 @@ the event loop.
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 
 import bcrypt
 
@@ -23,7 +24,9 @@ class Passwords:
         self._dummy_hash: str | None = None
 
     def _peppered(self, password: str) -> bytes:
-        return (password + self._pepper).encode("utf-8")
+        # Synapse normalises to NFKC before hashing: without it a hash made
+        # there would not match "café" typed in decomposed form here.
+        return (unicodedata.normalize("NFKC", password) + self._pepper).encode("utf-8")
 
     async def hash(self, password: str) -> str:
         """A bcrypt hash of ``password`` (peppered), for storing."""
