@@ -119,3 +119,14 @@ def test_migrate_creates_the_tables_on_postgres_and_is_idempotent(
     assert tables >= TABLES
     assert revisions == [head_revision()]
     assert not (tmp_path / "homeserver.db").exists()
+
+
+def test_an_unusable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    write_config(
+        tmp_path / "homeserver.yaml",
+        database={"name": "sqlite3", "args": {"database": "/nonexistent/dir/homeserver.db"}},
+    )
+    result = tessera("migrate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("tessera: cannot use the database: OperationalError")
+    assert "Traceback" not in result.stderr

@@ -14,6 +14,8 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tessera.config import Config, ConfigError, JwtConfig, load_config
@@ -73,6 +75,26 @@ def _setup_logging() -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """One line instead of a traceback when the database cannot be used at startup."""
+    from alembic.util import CommandError as AlembicError
+    from sqlalchemy.exc import DBAPIError
+
+    from tessera.storage.errors import DatabaseUnavailable
+
+    try:
+        yield
+    except (DatabaseUnavailable, DBAPIError, OSError) as exc:
+        cause = exc.__cause__ or exc
+        detail = str(getattr(cause, "orig", None) or cause).splitlines()[0]
+        raise CommandError(f"cannot use the database: {type(cause).__name__}: {detail}") from None
+    except AlembicError as exc:
+        raise CommandError(
+            f"database migration failed: {exc} (is the database from a newer Tessera?)"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from tessera.app import build_app
     from tessera.serve import bind_listeners, event_loop_runner, serve, socket_url
@@ -100,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"Mint a login token with: {mint_command}", flush=True)
         await serve(application, [sock for sock, _ in sockets])
 
-    event_loop_runner()(main())  # type: ignore[operator]
+    with _database_errors():
+        event_loop_runner()(main())  # type: ignore[operator]
     return 0
 
 
@@ -148,7 +171,9 @@ def migrate(args: argparse.Namespace) -> int:
         finally:
             await database.close()
 
-    print(f"Database is at migration {asyncio.run(main())}")
+    with _database_errors():
+        revision = asyncio.run(main())
+    print(f"Database is at migration {revision}")
     return 0
 
 
