@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from tessera.config import Config, DatabaseConfig
 from tessera.core.ratelimit import RateLimiter
+from tessera.http.access_log import AccessLog
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
@@ -171,6 +172,9 @@ def build_app(
     starlette = Starlette(routes=routes(endpoints), exception_handlers=handlers, lifespan=lifespan)
     # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
     starlette.router.redirect_slashes = False
-    frontend = Frontend(starlette, config.max_request_body_size, metrics=metrics)
+    access_log = AccessLog(json_lines=config.log_format == "json")
+    frontend = Frontend(
+        starlette, config.max_request_body_size, access_log=access_log, metrics=metrics
+    )
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
     return Application(frontend, db, last_seen)

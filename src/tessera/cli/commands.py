@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import shlex
@@ -67,10 +68,28 @@ def _program() -> str:
     return shlex.quote(argv0) if os.sep in argv0 else "tessera"
 
 
-def _setup_logging() -> None:
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the access log's field names."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def _setup_logging(log_format: str = "text") -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_JsonFormatter())
     # Alembic announces each of its plugins at INFO; the migrations it runs stay visible.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -100,8 +119,8 @@ def run(args: argparse.Namespace) -> int:
     from tessera.serve import bind_listeners, event_loop_runner, serve, socket_url
     from tessera.storage.migrate import migrate as apply_migrations
 
-    _setup_logging()
     config = load_checked(args.config)
+    _setup_logging(config.log_format)
     _report(config)
     if not any(listener.type == "http" for listener in config.listeners):
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")

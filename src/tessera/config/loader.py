@@ -48,7 +48,7 @@ IMPLEMENTED_KEYS = frozenset(
     }
 )
 #: Tessera's own top-level keys (not in Synapse).
-TESSERA_KEYS = frozenset({"max_request_body_size"})
+TESSERA_KEYS = frozenset({"max_request_body_size", "log_format"})
 
 _LISTENER_RESOURCES = frozenset(
     {
@@ -132,6 +132,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         rc_login=_login_rate_limits(root.child("rc_login")),
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
+        log_format=_choice(root, "log_format", ("text", "json")) or "text",
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
     )

@@ -147,6 +147,8 @@ class Config:
     rc_login: LoginRateLimits = LoginRateLimits()
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024
+    #: Tessera's own: ``text`` (default) or ``json`` (one JSON object per log line).
+    log_format: str = "text"
     #: Synapse keys present in the file that Tessera does not implement.
     ignored_keys: tuple[str, ...] = ()
     #: Non-fatal remarks found while loading (each one line, for the log).

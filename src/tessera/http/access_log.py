@@ -14,14 +14,17 @@ import os
 import time
 from typing import TextIO
 
+import orjson
+
 FLUSH_DELAY = 0.05
 
 logger = logging.getLogger("tessera.access")
 
 
 class AccessLog:
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, json_lines: bool = False) -> None:
         self._stream = stream
+        self._json = json_lines
         self._lines: list[str] = []
         self._second = -1
         self._stamp = ""
@@ -31,16 +34,40 @@ class AccessLog:
     def enabled(self) -> bool:
         return logger.isEnabledFor(logging.INFO)
 
-    def log(self, request_id: str, method: str, path: str, status: int, millis: float) -> None:
+    def log(
+        self,
+        request_id: str,
+        method: str,
+        path: str,
+        status: int,
+        millis: float,
+        user: str | None = None,
+    ) -> None:
+        """Queue one line; ``path`` must not carry the query string (it may hold a token)."""
         now = time.time()
         second = int(now)
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
-        self._lines.append(
-            f"{self._stamp},{int(now * 1000) % 1000:03d} INFO tessera.access: "
-            f"{request_id} {method} {path} {status} {millis:.1f}ms\n"
-        )
+        stamp = f"{self._stamp},{int(now * 1000) % 1000:03d}"
+        if self._json:
+            record = {
+                "time": stamp,
+                "level": "INFO",
+                "logger": "tessera.access",
+                "request_id": request_id,
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(millis, 1),
+                "user": user,
+            }
+            self._lines.append(orjson.dumps(record).decode() + "\n")
+        else:
+            self._lines.append(
+                f"{stamp} INFO tessera.access: {request_id} {method} {path} {status} "
+                f"{millis:.1f}ms {user or '-'}\n"
+            )
         if not self._flush_scheduled:
             self._flush_scheduled = True
             try:

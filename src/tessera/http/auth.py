@@ -37,4 +37,6 @@ def access_token(request: Request) -> str:
 async def requester(request: Request, authenticator: Authenticator) -> Requester:
     """Who is making this request (raises 401 for a missing or unknown token)."""
     ip = request.client.host if request.client is not None else None
-    return await authenticator.requester(access_token(request), ip)
+    who = await authenticator.requester(access_token(request), ip)
+    request.scope["tessera.user"] = who.user_id  # for the access log
+    return who

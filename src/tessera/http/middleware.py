@@ -126,6 +126,7 @@ class Frontend:
                     scope["path"],  # the query string may carry an access token: never logged
                     status,
                     (time.perf_counter() - started) * 1000,
+                    scope.get("tessera.user"),
                 )
 
     def _declared_too_large(self, scope: Scope) -> TooLarge | None:
