@@ -10,7 +10,7 @@ from tessera.core.errors import (
     MissingParam,
     NotFound,
 )
-from tessera.core.ids import parse_user_id
+from tessera.core.ids import parse_user_id, storable
 from tessera.core.models import Requester, User
 from tessera.storage.ports import Store
 
@@ -55,7 +55,7 @@ class Profiles:
         parse_user_id(user_id)
         if user_id != requester.user_id:
             raise Forbidden(f"Cannot set another user's {field}")
-        if value is not None and (not isinstance(value, str) or "\x00" in value):
+        if value is not None and (not isinstance(value, str) or not storable(value)):
             raise InvalidParam(f"'{field}' must be a string")
         if value is not None and len(value) > limit:
             raise MatrixError(ErrCode.TOO_LARGE, f"{label} is too long (max {limit})", status=400)

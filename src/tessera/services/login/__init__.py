@@ -17,6 +17,7 @@ from tessera.core.ids import (
     check_localpart_characters,
     check_new_localpart,
     localpart_of,
+    storable,
     user_id_for,
 )
 from tessera.core.models import LoginResult, User
@@ -174,7 +175,7 @@ def check_device_name(name: object, field: str) -> str | None:
     """A device display name as given, or a 400 for a non-string or over-long one."""
     if name is None:
         return None
-    if not isinstance(name, str) or "\x00" in name:
+    if not isinstance(name, str) or not storable(name):
         raise InvalidParam(f"{field} must be a string without NUL characters")
     if len(name) > MAX_DEVICE_NAME_LENGTH:
         raise MatrixError(
@@ -189,7 +190,7 @@ def device_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """``device_id`` and ``initial_device_display_name`` of a login body, checked."""
     device_id = body.get("device_id")
     if device_id is not None:
-        if not isinstance(device_id, str) or "\x00" in device_id:
+        if not isinstance(device_id, str) or not storable(device_id):
             # Synapse answers 500 here; a clear 400 is what it means.
             raise InvalidParam("device_id must be a string without NUL characters")
         if len(device_id) > MAX_DEVICE_ID_LENGTH:

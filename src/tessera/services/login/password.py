@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, MissingParam
-from tessera.core.ids import user_id_for
+from tessera.core.ids import storable, user_id_for
 from tessera.core.models import User
 from tessera.core.ratelimit import RateLimiter
 from tessera.services.clock import Clock, system_clock
@@ -34,7 +34,7 @@ def identified_user_id(body: dict[str, Any], server_name: str) -> str:
     user = identifier.get("user")
     if not user:
         raise MatrixError(ErrCode.UNKNOWN, "User identifier is missing 'user' key")
-    if not isinstance(user, str) or "\x00" in user:
+    if not isinstance(user, str) or not storable(user):
         raise InvalidParam("Invalid user in identifier")
     return user if user.startswith("@") else user_id_for(user, server_name)
 
