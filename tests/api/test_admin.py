@@ -202,3 +202,12 @@ async def test_devices_whois_and_device_deletion(server: LiveServer) -> None:
         assert await txn.tokens.lookup(hash_token(token)) is None
     missing = await server.client.get(f"{base}/PHONE", headers=headers)
     assert missing.status_code == 404
+
+
+async def test_a_nul_device_id_is_not_found_not_a_server_error(server: LiveServer) -> None:
+    headers = await _admin(server)
+    path = "/_synapse/admin/v2/users/@root:test.local/devices/A%00B"
+    fetched = await server.client.get(path, headers=headers)
+    assert (fetched.status_code, fetched.json()["errcode"]) == (404, "M_NOT_FOUND")
+    deleted = await server.client.delete(path, headers=headers)
+    assert deleted.status_code == 200

@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tessera.core.errors import Forbidden, InvalidParam, NotFound
-from tessera.core.ids import check_new_localpart, localpart_of, parse_user_id, server_name_of
+from tessera.core.ids import (
+    check_new_localpart,
+    localpart_of,
+    parse_user_id,
+    server_name_of,
+    storable,
+)
 from tessera.core.models import Device, Requester, User
 from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
@@ -147,6 +153,8 @@ class Admin:
     async def device(self, requester: Requester, user_id: str, device_id: str) -> Device:
         await self.user(requester, user_id)
         await self._last_seen.flush()
+        if not storable(device_id):  # could never have been stored
+            raise NotFound("Device not found")
         async with self._store.read() as txn:
             device = await txn.devices.get(user_id, device_id)
         if device is None:
@@ -155,6 +163,8 @@ class Admin:
 
     async def delete_device(self, requester: Requester, user_id: str, device_id: str) -> None:
         await self.user(requester, user_id)
+        if not storable(device_id):  # could never have been stored: nothing to delete
+            return
         async with self._store.write() as txn:
             await txn.devices.delete(user_id, device_id)
         self._auth.forget_device(user_id, device_id)
