@@ -152,7 +152,7 @@ def build_app(
             uia if config.login_tokens.require_ui_auth else None,
         ),
         discovery=discovery,
-        health=HealthEndpoint(db),
+        health=HealthEndpoint(db.ping),
         admin=AdminEndpoints(
             authenticator,
             Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
