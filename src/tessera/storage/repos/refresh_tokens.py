@@ -51,10 +51,6 @@ class RefreshTokenRepo(Repo):
             next_token_id=row.next_token_id,
         )
 
-    async def exists(self, token_id: int) -> bool:
-        query = select(refresh_tokens.c.id).where(refresh_tokens.c.id == token_id)
-        return (await self.conn.execute(query)).first() is not None
-
     async def set_next(self, token_id: int, next_token_id: int) -> None:
         await self.conn.execute(
             update(refresh_tokens)

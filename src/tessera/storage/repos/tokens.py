@@ -68,10 +68,3 @@ class TokenRepo(Repo):
         await self.conn.execute(
             update(access_tokens).where(access_tokens.c.id == token_id).values(used=True)
         )
-
-    async def used_for_refresh_token(self, refresh_token_id: int) -> bool:
-        """Whether an access token issued with this refresh token has been used."""
-        query = select(access_tokens.c.id).where(
-            access_tokens.c.refresh_token_id == refresh_token_id, access_tokens.c.used.is_(True)
-        )
-        return (await self.conn.execute(query)).first() is not None
