@@ -45,6 +45,9 @@ class Authenticator:
         self._max_entries = max_entries
         self._monotonic = monotonic
         self._cache: dict[bytes, tuple[AccessTokenInfo, float]] = {}
+        # user ID → their cached token hashes: forgetting a user or a device then
+        # costs their own entries, not a scan of the whole cache (refreshes do it).
+        self._by_user: dict[str, set[bytes]] = {}
         # Bumped by every forget_*: a lookup that started before a logout must
         # not put the logged-out token back into the cache when it finishes.
         self._generation = 0
@@ -75,14 +78,16 @@ class Authenticator:
         async with self._store.read() as txn:
             info = await txn.tokens.lookup(token_hash)
         if info is None:
-            self._cache.pop(token_hash, None)
+            self._drop(token_hash)
             raise UnknownToken()
         if info.refresh_token_id is not None and not info.used:
             info = await self._first_use(info)
         if generation == self._generation:
             if len(self._cache) >= self._max_entries:
                 self._cache.clear()
+                self._by_user.clear()
             self._cache[token_hash] = (info, now + self._ttl)
+            self._by_user.setdefault(info.requester.user_id, set()).add(token_hash)
         return info
 
     async def _first_use(self, info: AccessTokenInfo) -> AccessTokenInfo:
@@ -92,24 +97,28 @@ class Authenticator:
         async with self._store.write() as txn:
             await txn.tokens.mark_used(requester.token_id)
             await txn.refresh_tokens.delete_predecessors(info.refresh_token_id)
-        self._forget(
-            lambda r: (
-                (r.user_id, r.device_id) == (requester.user_id, requester.device_id)
-                and r.token_id != requester.token_id
-            )
-        )
+        # The predecessor's access token is gone from the database: from the cache too.
+        self.forget_device(requester.user_id, requester.device_id)
         return AccessTokenInfo(info.requester, info.valid_until_ms, info.refresh_token_id, True)
 
     def forget_device(self, user_id: str, device_id: str) -> None:
         """Drop cached tokens of one device (it was logged out or deleted)."""
-        self._forget(lambda r: r.user_id == user_id and r.device_id == device_id)
+        self._generation += 1
+        for key in list(self._by_user.get(user_id, ())):
+            if self._cache[key][0].requester.device_id == device_id:
+                self._drop(key)
 
     def forget_user(self, user_id: str) -> None:
         """Drop every cached token of a user (logout/all, deactivation)."""
-        self._forget(lambda r: r.user_id == user_id)
-
-    def _forget(self, matches: Callable[[Requester], bool]) -> None:
         self._generation += 1
-        stale = [key for key, (info, _) in self._cache.items() if matches(info.requester)]
-        for key in stale:
-            del self._cache[key]
+        for key in self._by_user.pop(user_id, set()):
+            self._cache.pop(key, None)
+
+    def _drop(self, token_hash: bytes) -> None:
+        entry = self._cache.pop(token_hash, None)
+        if entry is not None:
+            keys = self._by_user.get(entry[0].requester.user_id)
+            if keys is not None:
+                keys.discard(token_hash)
+                if not keys:
+                    del self._by_user[entry[0].requester.user_id]
