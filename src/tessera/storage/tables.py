@@ -108,3 +108,13 @@ ui_auth_sessions = Table(
     # JSON list of the stage types completed so far.
     Column("completed", Text, nullable=False, server_default="[]"),
 )
+
+# SHA-256 of (provider, iss, jti) for each JWT that logged in while
+# `jti_replay_protection` is on; kept until the token's own expiry.
+jwt_used_ids = Table(
+    "jwt_used_ids",
+    metadata,
+    Column("id_hash", LargeBinary(32), primary_key=True),
+    Column("expiry_ts", BigInteger, nullable=False),
+)
+Index("jwt_used_ids_expiry", jwt_used_ids.c.expiry_ts)
