@@ -67,3 +67,15 @@ synapse-venv:
 bench-compare: $(VENV)/.installed synapse-venv
 	$(BIN)/python -m bench.run --compare --duration $(BENCH_DURATION) \
 		--peers $(SYNAPSE_PEER) --synapse-venv "$(SYNAPSE_VENV)" $(BENCH_ARGS)
+
+# Soak (docs/performance.md; not part of `make test`): a fresh `tessera run` at a fixed rate,
+# 95% whoami and 5% JWT logins, with errors, latency percentiles and RSS every 10 s.
+#   make soak SOAK_RATE=500 SOAK_MINUTES=30
+SOAK_RATE ?= 200
+SOAK_MINUTES ?= 5
+SOAK_ARGS ?=
+
+.PHONY: soak
+
+soak: $(VENV)/.installed
+	$(BIN)/python -m bench.soak --rate $(SOAK_RATE) --minutes $(SOAK_MINUTES) $(SOAK_ARGS)

@@ -610,10 +610,11 @@ def cli(argv: Sequence[str] | None = None) -> None:
         print(f"{private}\n{public}")
         return
     args.rs256_pem = Path(args.rs256_key).read_bytes() if args.rs256_key else None
-    _runner()(main(args))
+    event_loop_runner()(main(args))
 
 
-def _runner() -> Callable[..., Any]:
+def event_loop_runner() -> Callable[..., Any]:
+    """uvloop's runner where it is installed (as it is with Tessera), else asyncio's."""
     try:
         import uvloop
     except ImportError:

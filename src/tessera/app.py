@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 
 from tessera.config import Config, DatabaseConfig
-from tessera.core.ratelimit import RateLimiter
+from tessera.config.model import RateLimitConfig
 from tessera.http.access_log import AccessLog
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
@@ -19,12 +20,13 @@ from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
 from tessera.http.client.session import SessionEndpoints
-from tessera.http.errors import EXCEPTION_HANDLERS, database_unavailable
+from tessera.http.errors import EXCEPTION_HANDLERS
 from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
-from tessera.http.routes import Endpoints, routes
+from tessera.http.router import ExactPathRouter
+from tessera.http.routes import Endpoints, fast_routes, routes
+from tessera.jwt_providers import JwtKeys, build_jwt_login
 from tessera.metrics import Metrics
-from tessera.policy import build_jwt_policy
 from tessera.services.accounts import Accounts
 from tessera.services.admin import Admin
 from tessera.services.auth import Authenticator
@@ -32,16 +34,19 @@ from tessera.services.clock import Clock, system_clock
 from tessera.services.devices import Devices
 from tessera.services.last_seen import LastSeen
 from tessera.services.login import LoginLimits, LoginService
-from tessera.services.login.jwt import JwtLogin
 from tessera.services.login.password import PasswordLogin
 from tessera.services.login.token import TokenLogin
 from tessera.services.login.types import LoginType
 from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
+from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedLimit
 from tessera.services.sessions import Sessions
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
-from tessera.storage.errors import DatabaseUnavailable
+from tessera.storage.invalidation_listener import listener_for
+
+#: Seconds a starting server waits for its LISTEN before serving without it.
+LISTEN_WAIT = 5.0
 
 
 @dataclass
@@ -51,6 +56,8 @@ class Application:
     asgi: Frontend
     database: Database
     last_seen: LastSeen
+    #: Fetches and reloads JWT keys; the lifespan starts and stops it.
+    jwt_keys: JwtKeys | None = None
 
 
 def open_database(config: DatabaseConfig) -> Database:
@@ -86,6 +93,29 @@ def build_admin(config: Config) -> tuple[Admin, Database]:
     return admin, db
 
 
+async def _follow_invalidations(
+    db: Database, authenticator: Authenticator
+) -> asyncio.Task[None] | None:
+    """On PostgreSQL, hear other processes' logouts; serve once listening (or after 5 s)."""
+    listener = listener_for(db)
+    if listener is None:
+        return None
+    follower = asyncio.create_task(listener.follow(authenticator))
+    with contextlib.suppress(TimeoutError):
+        # Not listening yet means the listener has logged why and keeps trying;
+        # meanwhile the cache's 1 s TTL still bounds how stale a token can be.
+        await asyncio.wait_for(listener.listening.wait(), LISTEN_WAIT)
+    return follower
+
+
+def _rate_limit(db: Database, clock: Clock, name: str, setting: RateLimitConfig) -> Limit:
+    """An ``rc_*`` limit: on PostgreSQL in the database, so every worker shares one
+    bucket per key; on SQLite (one process) in memory."""
+    if db.dialect == "postgresql":
+        return SharedLimit(db, name, setting.per_second, setting.burst_count, clock)
+    return LocalLimit(setting.per_second, setting.burst_count, clock)
+
+
 def _metrics(db: Database) -> Metrics:
     metrics = Metrics()
 
@@ -95,6 +125,8 @@ def _metrics(db: Database) -> Metrics:
             metrics.devices.set(await txn.devices.count())
 
     metrics.on_scrape(count)
+    if db.pool_stats() is not None:  # PostgreSQL; SQLite has no pool
+        metrics.watch_pool(lambda: db.pool_stats() or {})
     return metrics
 
 
@@ -108,13 +140,14 @@ def build_app(
     metrics = _metrics(db) if config.enable_metrics else None
     sessions = Sessions(db, authenticator, config.sessions, clock)
 
-    jwt = JwtLogin(build_jwt_policy(config.jwt), clock) if config.jwt.enabled else None
+    jwt_keys = build_jwt_login(config, clock, metrics)
+    jwt = jwt_keys.login if jwt_keys is not None else None
     accounts = Accounts(db, authenticator)
     passwords = Passwords(config.password.pepper, config.bcrypt_rounds)
     rc = config.rc_login
-    failed_logins = RateLimiter(rc.failed_attempts.per_second, rc.failed_attempts.burst_count)
+    failed_logins = _rate_limit(db, clock, "rc_login.failed_attempts", rc.failed_attempts)
     password = (
-        PasswordLogin(db, config.server_name, passwords, failed_logins, clock)
+        PasswordLogin(db, config.server_name, passwords, failed_logins)
         if config.password.enabled
         else None
     )
@@ -134,11 +167,12 @@ def build_app(
         sessions,
         clock,
         limits=LoginLimits(
-            address=RateLimiter(rc.address.per_second, rc.address.burst_count),
-            account=RateLimiter(rc.account.per_second, rc.account.burst_count),
+            address=_rate_limit(db, clock, "rc_login.address", rc.address),
+            account=_rate_limit(db, clock, "rc_login.account", rc.account),
         ),
         offers_login_tokens=login_tokens is not None,
         metrics=metrics,
+        forget_user=authenticator.forget_user,
     )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
@@ -163,18 +197,36 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         flusher = asyncio.create_task(last_seen.run())
+        shared_buckets = db.dialect == "postgresql"
+        purger = asyncio.create_task(BucketPurge(db, clock).run()) if shared_buckets else None
+        if jwt_keys is not None:
+            await jwt_keys.start()
+        follower = await _follow_invalidations(db, authenticator)
         yield
         flusher.cancel()
+        if purger is not None:
+            purger.cancel()
+        if jwt_keys is not None:
+            await jwt_keys.stop()
+        if follower is not None:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         await last_seen.flush()
         await db.close()
 
-    handlers = {**EXCEPTION_HANDLERS, DatabaseUnavailable: database_unavailable}
-    starlette = Starlette(routes=routes(endpoints), exception_handlers=handlers, lifespan=lifespan)
+    handlers = EXCEPTION_HANDLERS
+    starlette = Starlette(exception_handlers=handlers)
     # Matrix paths have no trailing-slash twins: `/login/` is unknown, not a redirect.
-    starlette.router.redirect_slashes = False
+    starlette.router = ExactPathRouter(routes(endpoints), redirect_slashes=False, lifespan=lifespan)
     access_log = AccessLog(json_lines=config.log_format == "json")
     frontend = Frontend(
-        starlette, config.max_request_body_size, access_log=access_log, metrics=metrics
+        starlette,
+        config.max_request_body_size,
+        access_log=access_log,
+        metrics=metrics,
+        read_timeout=config.request_read_timeout / 1000,
     )
+    frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen)
+    return Application(frontend, db, last_seen, jwt_keys)

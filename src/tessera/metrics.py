@@ -7,11 +7,19 @@ when ``enable_metrics`` is true.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+#: ``tessera_db_pool_<name>`` gauges: what each number of ``Database.pool_stats`` means.
+POOL_GAUGES = {
+    "size": "Database connections the pool keeps open (database.args.cp_min)",
+    "max": "Database connections the pool may open at most (database.args.cp_max)",
+    "checked_out": "Database connections in use by a transaction now",
+    "idle": "Open database connections waiting in the pool",
+    "overflow": "Database connections open beyond the pool size",
+}
 #: Request latency buckets (seconds): most answers take well under 10 ms.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
@@ -42,6 +50,12 @@ class Metrics:
             "tessera_users", "Active (not deactivated) users", registry=self.registry
         )
         self.devices = Gauge("tessera_devices", "Devices (sessions)", registry=self.registry)
+        self.jwks_fetches = Counter(
+            "tessera_jwks_fetches",
+            "JWKS fetches by JWT provider and outcome (ok, unchanged, error)",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
         self._refreshers: list[Callable[[], Awaitable[None]]] = []
 
     def login_succeeded(self, login_type: str) -> None:
@@ -49,6 +63,19 @@ class Metrics:
 
     def login_failed(self, login_type: str, reason: str) -> None:
         self.logins.labels(login_type, "failure", reason).inc()
+
+    def watch_pool(self, stats: Callable[[], Mapping[str, int]]) -> None:
+        """Export ``tessera_db_pool_*`` gauges, read from ``stats`` at each scrape."""
+        gauges = {
+            name: Gauge(f"tessera_db_pool_{name}", help_text, registry=self.registry)
+            for name, help_text in POOL_GAUGES.items()
+        }
+
+        async def refresh() -> None:
+            for name, value in stats().items():
+                gauges[name].set(value)
+
+        self.on_scrape(refresh)
 
     def on_scrape(self, refresh: Callable[[], Awaitable[None]]) -> None:
         """Run ``refresh`` before each scrape (gauges read from the database)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 
@@ -37,6 +39,9 @@ def bind_listeners(
                 failures.append(f"{address}:{listener.port} ({exc.strerror})")
                 continue
             sock.setblocking(False)
+            # Answers go out at once, not after the client's delayed ACK (uvloop sets this
+            # on each connection itself; plain asyncio does not). Accepted sockets inherit it.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sockets.append((sock, listener))
     for failure in failures:
         logger.warning("could not bind %s", failure)
@@ -52,20 +57,42 @@ def socket_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-async def serve(app: Application, sockets: list[socket.socket]) -> None:
-    """Serve until SIGINT/SIGTERM; the app's lifespan closes the database on the way out."""
-    config = uvicorn.Config(
-        app.asgi,
-        http="httptools" if _has("httptools") else "h11",
-        access_log=False,  # ours logs the path without the query (it can hold a token)
-        # The app's lifespan closes the database: uvicorn runs it before it
-        # re-raises SIGTERM on itself, which a `finally` here would not survive.
-        lifespan="on",
-        log_config=None,
-        server_header=False,
-        timeout_keep_alive=75,
-    )
+async def serve(
+    app: Application, sockets: list[socket.socket], read_timeout_s: float = 30.0
+) -> None:
+    """Serve until SIGINT/SIGTERM; the app's lifespan closes the database on the way out.
+
+    ``read_timeout_s`` bounds how long a request's headers may take (the body's
+    own deadline is the app's).
+    """
+    # The app's lifespan closes the database: uvicorn runs it before it
+    # re-raises SIGTERM on itself, which a `finally` here would not survive.
+    config = uvicorn_config(app.asgi, read_timeout_s, lifespan="on")
     await uvicorn.Server(config).serve(sockets=sockets)
+
+
+def uvicorn_config(asgi: Any, read_timeout_s: float, **overrides: Any) -> uvicorn.Config:
+    """uvicorn as Tessera runs it (the tests' servers use it too)."""
+    options: dict[str, Any] = {
+        "http": http_protocol(read_timeout_s),
+        "access_log": False,  # ours logs the path without the query (it can hold a token)
+        "log_config": None,
+        "server_header": False,
+        # X-Forwarded-For is honoured by Frontend, on `x_forwarded` listeners only;
+        # uvicorn's own middleware would trust it from 127.0.0.1 on every listener.
+        "proxy_headers": False,
+        "timeout_keep_alive": 75,
+    }
+    return uvicorn.Config(asgi, **{**options, **overrides})
+
+
+def http_protocol(read_timeout_s: float) -> type[asyncio.Protocol] | str:
+    """httptools with a header deadline where installed (with uvicorn[standard]), else h11."""
+    if not _has("httptools"):
+        return "h11"
+    from tessera.header_deadline import with_header_deadline
+
+    return with_header_deadline(read_timeout_s)
 
 
 def _has(module: str) -> bool:
@@ -82,6 +109,4 @@ def event_loop_runner() -> object:
         import uvloop
 
         return uvloop.run
-    import asyncio
-
     return asyncio.run

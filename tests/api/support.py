@@ -116,6 +116,19 @@ async def deactivate(server: LiveServer, localpart: str) -> None:
         await txn.users.set_deactivated(user_id(localpart), True)
 
 
+async def access_token_for(server: LiveServer, localpart: str, **fields: Any) -> str:
+    """An access token of ``localpart`` from a seed JWT login (``fields`` join the body)."""
+    return await server.access_token(seed_jwt({"sub": localpart}), **fields)
+
+
+async def admin_headers(server: LiveServer) -> dict[str, str]:
+    """Authorization headers of ``@root``, logged in and then made a server admin."""
+    token = await access_token_for(server, "root")
+    async with server.database.write() as txn:
+        await txn.users.set_admin(user_id("root"), True)
+    return bearer(token)
+
+
 # --- the session API: UIA, refresh, passwords, a clock tests move ----------------------------
 
 PASSWORD_TYPE = "m.login.password"

@@ -6,21 +6,11 @@ import pytest
 
 from tessera.config import PasswordConfig
 from tessera.core.tokens import hash_token
+from tests.api.support import access_token_for, admin_headers
 from tests.conftest import SEED_SECRET, LiveServer
 from tests.support.keys import sign
 
 ADMIN = "@root:test.local"
-
-
-async def _token(server: LiveServer, sub: str, **fields: Any) -> str:
-    return await server.access_token(sign({"sub": sub}, SEED_SECRET), **fields)
-
-
-async def _admin(server: LiveServer) -> dict[str, str]:
-    token = await _token(server, "root")
-    async with server.database.write() as txn:
-        await txn.users.set_admin(ADMIN, True)
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize(
@@ -40,7 +30,7 @@ async def _admin(server: LiveServer) -> dict[str, str]:
 async def test_non_admins_are_refused_everywhere(
     server: LiveServer, method: str, path: str
 ) -> None:
-    token = await _token(server, "alice", device_id="D1")
+    token = await access_token_for(server, "alice", device_id="D1")
     response = await server.client.request(
         method, path, headers={"Authorization": f"Bearer {token}"}, json={}
     )
@@ -52,16 +42,16 @@ async def test_non_admins_are_refused_everywhere(
 
 async def test_server_version_names_tessera(server: LiveServer) -> None:
     response = await server.client.get(
-        "/_synapse/admin/v1/server_version", headers=await _admin(server)
+        "/_synapse/admin/v1/server_version", headers=await admin_headers(server)
     )
     assert response.status_code == 200
     assert response.json()["server_version"].startswith("Tessera ")
 
 
 async def test_user_list_pages_filters_and_orders(server: LiveServer) -> None:
-    headers = await _admin(server)
+    headers = await admin_headers(server)
     for name in ("carol", "alice", "bob"):
-        await _token(server, name)
+        await access_token_for(server, name)
     async with server.database.write() as txn:
         await txn.users.set_deactivated("@bob:test.local", True)
 
@@ -99,14 +89,14 @@ async def test_bad_listing_parameters_are_invalid_param(
     server: LiveServer, params: dict[str, str]
 ) -> None:
     response = await server.client.get(
-        "/_synapse/admin/v2/users", params=params, headers=await _admin(server)
+        "/_synapse/admin/v2/users", params=params, headers=await admin_headers(server)
     )
     assert response.status_code == 400
     assert response.json()["errcode"] == "M_INVALID_PARAM"
 
 
 async def test_put_creates_then_modifies_a_user(server: LiveServer) -> None:
-    headers = await _admin(server)
+    headers = await admin_headers(server)
     path = "/_synapse/admin/v2/users/@dave:test.local"
     created = await server.client.put(path, headers=headers, json={"displayname": "Dave"})
     assert created.status_code == 201
@@ -122,7 +112,7 @@ async def test_put_creates_then_modifies_a_user(server: LiveServer) -> None:
 
 
 async def test_put_refuses_invalid_localparts_and_remote_users(server: LiveServer) -> None:
-    headers = await _admin(server)
+    headers = await admin_headers(server)
     bad = await server.client.put(
         "/_synapse/admin/v2/users/@Dave:test.local", headers=headers, json={}
     )
@@ -135,14 +125,14 @@ async def test_put_refuses_invalid_localparts_and_remote_users(server: LiveServe
 
 async def test_unknown_user_is_404(server: LiveServer) -> None:
     response = await server.client.get(
-        "/_synapse/admin/v2/users/@ghost:test.local", headers=await _admin(server)
+        "/_synapse/admin/v2/users/@ghost:test.local", headers=await admin_headers(server)
     )
     assert (response.status_code, response.json()["errcode"]) == (404, "M_NOT_FOUND")
 
 
 async def test_deactivation_kills_tokens_and_refuses_logins(server: LiveServer) -> None:
-    headers = await _admin(server)
-    victim = await _token(server, "alice")
+    headers = await admin_headers(server)
+    victim = await access_token_for(server, "alice")
     response = await server.client.post(
         "/_synapse/admin/v1/deactivate/@alice:test.local", headers=headers, json={}
     )
@@ -159,8 +149,8 @@ async def test_put_with_a_password_enables_password_login_and_logs_out(
     start_server: Any,
 ) -> None:
     async with start_server(password=PasswordConfig(enabled=True), bcrypt_rounds=4) as server:
-        headers = await _admin(server)
-        old = await _token(server, "alice")
+        headers = await admin_headers(server)
+        old = await access_token_for(server, "alice")
         response = await server.client.put(
             "/_synapse/admin/v2/users/@alice:test.local", headers=headers, json={"password": "pw"}
         )
@@ -177,8 +167,8 @@ async def test_put_with_a_password_enables_password_login_and_logs_out(
 
 
 async def test_devices_whois_and_device_deletion(server: LiveServer) -> None:
-    headers = await _admin(server)
-    token = await _token(server, "alice", device_id="PHONE")
+    headers = await admin_headers(server)
+    token = await access_token_for(server, "alice", device_id="PHONE")
     await server.client.get(
         "/_matrix/client/v3/account/whoami", headers={"Authorization": f"Bearer {token}"}
     )
@@ -205,9 +195,21 @@ async def test_devices_whois_and_device_deletion(server: LiveServer) -> None:
 
 
 async def test_a_nul_device_id_is_not_found_not_a_server_error(server: LiveServer) -> None:
-    headers = await _admin(server)
+    headers = await admin_headers(server)
     path = "/_synapse/admin/v2/users/@root:test.local/devices/A%00B"
     fetched = await server.client.get(path, headers=headers)
     assert (fetched.status_code, fetched.json()["errcode"]) == (404, "M_NOT_FOUND")
     deleted = await server.client.delete(path, headers=headers)
     assert deleted.status_code == 200
+
+
+async def test_a_non_admin_with_a_bad_body_still_gets_403(server: LiveServer) -> None:
+    token = await access_token_for(server, "alice", device_id="D1")
+    response = await server.client.put(
+        "/_synapse/admin/v2/users/@bob:test.local",
+        headers={"Authorization": f"Bearer {token}"},
+        content=b"{not json",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "You are not a server admin"

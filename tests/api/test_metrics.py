@@ -62,3 +62,31 @@ async def test_a_metrics_listener_serves_nothing_else(start_server: Any) -> None
     assert metrics.status_code == 200
     assert client.status_code == 404
     assert isinstance(client, httpx.Response)
+
+
+async def test_database_pool_gauges_on_postgresql_only(start_server: Any) -> None:
+    listener = ListenerConfig(port=0, resources=("client", "metrics"))
+    async with start_server(enable_metrics=True, listeners=(listener,)) as server:
+        await server.access_token(sign({"sub": "alice"}, SEED_SECRET))
+        database = server.database
+        if database.dialect == "sqlite":
+            response = await server.client.get("/_synapse/metrics")
+        else:
+            # A transaction held open across the scrape: one connection is checked out.
+            async with database.connection():
+                response = await server.client.get("/_synapse/metrics")
+    samples = _samples(response.text)
+    pool = {
+        name.removeprefix("tessera_db_pool_"): value
+        for (name, _labels), value in samples.items()
+        if name.startswith("tessera_db_pool_")
+    }
+    if server.database.dialect == "sqlite":
+        assert pool == {}  # one connection, no pool: nothing to report (docs/configuration.md)
+        return
+    assert set(pool) == {"size", "max", "checked_out", "idle", "overflow"}
+    # tests/conftest.py opens PostgreSQL with cp_min 2, cp_max 10.
+    assert (pool["size"], pool["max"]) == (2, 10)
+    assert 1 <= pool["checked_out"] <= pool["max"]
+    assert pool["overflow"] >= 0
+    assert pool["checked_out"] + pool["idle"] == pool["size"] + pool["overflow"]

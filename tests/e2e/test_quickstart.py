@@ -46,13 +46,13 @@ MINT_HINT = re.compile(r"Mint a login token with: (.+)$")
 class ServerProcess:
     """``tessera run`` in a directory, with everything it prints kept for inspection."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, *run_args: str) -> None:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._printed = threading.Condition()
         self._stdout_closed = False
         self.process = subprocess.Popen(
-            [TESSERA, "run", "-c", "homeserver.yaml"],
+            [TESSERA, "run", "-c", "homeserver.yaml", *run_args],
             cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

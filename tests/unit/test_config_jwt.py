@@ -179,12 +179,18 @@ def test_secret_of_another_type_is_an_error(secret: object) -> None:
     assert str(error).startswith("jwt_config.secret: must be a string")
 
 
+def secret_file(path: Path, text: str) -> None:
+    """A secret file as an operator should keep it: readable by its owner only."""
+    path.write_text(text)
+    path.chmod(0o600)
+
+
 # --- secret_path --------------------------------------------------------------------------------
 
 
 def test_secret_path_is_read_relative_to_the_config_and_stripped(tmp_path: Path) -> None:
     (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "jwt").write_text(f"  {SECRET}\n")
+    secret_file(tmp_path / "secrets" / "jwt", f"  {SECRET}\n")
 
     jwt = parse(without("secret", secret_path="secrets/jwt"), tmp_path).jwt
 
@@ -195,7 +201,7 @@ def test_secret_path_is_read_relative_to_the_config_and_stripped(tmp_path: Path)
 
 def test_secret_path_may_hold_a_jwk_set(tmp_path: Path) -> None:
     keys = {"keys": [jwk(RSA, "RSA", kid="r")]}
-    (tmp_path / "jwks.json").write_text(json.dumps(keys, indent=2))
+    secret_file(tmp_path / "jwks.json", json.dumps(keys, indent=2))
     config = without("secret", secret_path=str(tmp_path / "jwks.json"), algorithm="RS256")
 
     jwt = parse(config, tmp_path).jwt
@@ -205,7 +211,7 @@ def test_secret_path_may_hold_a_jwk_set(tmp_path: Path) -> None:
 
 
 def test_secret_and_secret_path_together_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "jwt").write_text(SECRET)
+    secret_file(tmp_path / "jwt", SECRET)
 
     error = error_of({**ENABLED, "secret_path": "jwt"}, tmp_path)
 
@@ -218,7 +224,7 @@ def test_unreadable_or_empty_secret_file_is_an_error(
     tmp_path: Path, content: str | None, words: str
 ) -> None:
     if content is not None:
-        (tmp_path / "jwt").write_text(content)
+        secret_file(tmp_path / "jwt", content)
 
     error = error_of(without("secret", secret_path="jwt"), tmp_path)
 
@@ -227,7 +233,7 @@ def test_unreadable_or_empty_secret_file_is_an_error(
 
 
 def test_key_errors_from_a_secret_file_name_secret_path(tmp_path: Path) -> None:
-    (tmp_path / "jwt.pem").write_text(RSA.public_pem)
+    secret_file(tmp_path / "jwt.pem", RSA.public_pem)
 
     error = error_of(without("secret", secret_path="jwt.pem"), tmp_path)
 

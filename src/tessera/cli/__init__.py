@@ -22,6 +22,13 @@ def parser() -> argparse.ArgumentParser:
         return p
 
     run = with_config(sub.add_parser("run", help="migrate the database and serve"))
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serving processes sharing the listeners (more than 1 needs PostgreSQL; default 1)",
+    )
     run.set_defaults(handler=commands.run)
 
     gen = sub.add_parser("generate-config", help="write a development homeserver.yaml")

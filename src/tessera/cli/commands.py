@@ -13,19 +13,25 @@ import json
 import logging
 import os
 import shlex
+import signal
+import socket
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
-from tessera.config import Config, ConfigError, JwtConfig, load_config
+from tessera.config import Config, ConfigError, JwtConfig, ListenerConfig, load_config
 from tessera.config.generate import generate_config as render_config
 from tessera.core.jwt_keys import HMAC_ALGORITHMS, is_weak_hmac_secret
 from tessera.core.jwt_keyset import is_jwk
-from tessera.policy import build_jwt_policy
+from tessera.policy import build_claim_mapping, build_jwt_policy
 
 logger = logging.getLogger("tessera")
+
+#: Bound sockets and the listener each serves.
+Bound = list[tuple[socket.socket, ListenerConfig]]
 
 
 class CommandError(Exception):
@@ -38,8 +44,9 @@ def load_checked(path: str, exit_code: int = 1) -> Config:
     """The config at ``path`` with its JWT key checked, or a CommandError naming the key."""
     try:
         config = load_config(path)
-        if config.jwt.enabled:
-            build_jwt_policy(config.jwt)  # a bad key fails now, not at the first login
+        for jwt in config.jwt_logins:  # a bad key or template fails now, not at a login
+            build_jwt_policy(jwt)
+            build_claim_mapping(jwt)
     except ConfigError as exc:
         raise CommandError(f"configuration error in {path}: {exc}", exit_code) from None
     return config
@@ -116,7 +123,7 @@ def _database_errors() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     from tessera.app import build_app
-    from tessera.serve import bind_listeners, event_loop_runner, serve, socket_url
+    from tessera.serve import bind_listeners, event_loop_runner, serve
     from tessera.storage.migrate import migrate as apply_migrations
 
     config = load_checked(args.config)
@@ -124,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
     _report(config)
     if not any(listener.type == "http" for listener in config.listeners):
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
+    if args.workers != 1:
+        return _run_workers(args, config)
+    ignore_sighup()
     application = build_app(config)
     try:
         sockets = bind_listeners(config.listeners)
@@ -133,17 +143,89 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         await apply_migrations(application.database)
-        for sock, listener in sockets:
-            what = "serving metrics on" if listener.type == "metrics" else "listening on"
-            print(f"Tessera is {what} {socket_url(sock)}", flush=True)
-        if config.jwt.enabled:
-            mint_command = f"{_program()} jwt mint -c {shlex.quote(args.config)} --sub alice"
-            print(f"Mint a login token with: {mint_command}", flush=True)
-        await serve(application, [sock for sock, _ in sockets])
+        _announce(args, config, sockets)
+        await serve(application, [sock for sock, _ in sockets], config.request_read_timeout / 1000)
 
     with _database_errors():
         event_loop_runner()(main())  # type: ignore[operator]
     return 0
+
+
+def ignore_sighup() -> None:
+    """SIGHUP rereads key files (``jwt_providers.JwtKeys`` handles it once serving); until
+    then, or with nothing to reread, it must not stop the server as its default action would.
+    """
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _announce(args: argparse.Namespace, config: Config, bound: Bound) -> None:
+    """The lines a user (and the e2e tests) wait for: where to connect, how to get a token."""
+    from tessera.serve import socket_url
+
+    workers = f" with {args.workers} workers" if args.workers > 1 else ""
+    for sock, listener in bound:
+        what = "serving metrics on" if listener.type == "metrics" else "listening on"
+        print(f"Tessera is {what} {socket_url(sock)}{workers}", flush=True)
+    if config.jwt.enabled:
+        mint_command = f"{_program()} jwt mint -c {shlex.quote(args.config)} --sub alice"
+        print(f"Mint a login token with: {mint_command}", flush=True)
+
+
+def _run_workers(args: argparse.Namespace, config: Config) -> int:
+    """``run --workers N``: migrate once, then fork N serving children and supervise them."""
+    from tessera import workers
+
+    if args.workers < 1:
+        raise CommandError(f"--workers must be at least 1, not {args.workers}")
+    if config.database.engine == "sqlite":
+        raise CommandError(
+            f"--workers {args.workers}: SQLite stays single-process (Tessera serialises "
+            "its writes in one process); use PostgreSQL for several workers, or run "
+            "without --workers"
+        )
+    if not workers.supported():
+        raise CommandError("--workers needs fork() and SO_REUSEPORT (Linux or a BSD)")
+    try:
+        anchors = workers.reserve(config.listeners)
+    except OSError as exc:
+        raise CommandError(str(exc)) from None
+    with _database_errors():
+        asyncio.run(_migrate_once(config))  # before forking: children find the schema ready
+    supervisor = workers.Supervisor(args.workers, anchors, partial(_serve_child, config))
+    return supervisor.run(partial(_announce, args, config, anchors))
+
+
+async def _migrate_once(config: Config) -> None:
+    from tessera.app import open_database
+    from tessera.storage.migrate import migrate as apply_migrations
+
+    database = open_database(config.database)
+    try:
+        await apply_migrations(database)
+    finally:
+        await database.close()
+
+
+def _serve_child(config: Config, bound: Bound) -> None:
+    """One worker: its own app, pool and event loop on its own sockets (in the child)."""
+    from tessera.app import build_app
+    from tessera.serve import event_loop_runner, serve
+    from tessera.workers import exit_with_parent
+
+    application = build_app(config)
+    application.asgi.listen_on((sock.getsockname()[1], listener) for sock, listener in bound)
+    parent = os.getppid()
+
+    async def main() -> None:
+        watchdog = asyncio.create_task(exit_with_parent(parent))
+        try:
+            await serve(
+                application, [sock for sock, _ in bound], config.request_read_timeout / 1000
+            )
+        finally:
+            watchdog.cancel()
+
+    event_loop_runner()(main())  # type: ignore[operator]
 
 
 def generate_config(args: argparse.Namespace) -> int:
@@ -222,12 +304,32 @@ def jwt_mint(args: argparse.Namespace) -> int:
 def jwt_check(args: argparse.Namespace) -> int:
     """Explain what the server makes of a token: exit 0 if it logs in, 1 if not, 2 if unsure."""
     from tessera.cli.jwt_check import check_token, render
+    from tessera.core.errors import MatrixError
+    from tessera.jwt_providers import build_jwt_login
+    from tessera.services.login.types import Identity
 
     config = load_checked(args.config, exit_code=2)
-    if not config.jwt.enabled:
-        raise CommandError(f"{args.config}: jwt_config is not enabled", exit_code=2)
-    token = sys.stdin.read() if args.token == "-" else args.token
+    token = (sys.stdin.read() if args.token == "-" else args.token).strip()
     now = time.time() if args.now is None else args.now
-    report = check_token(token.strip(), build_jwt_policy(config.jwt), config.server_name, now)
+    jwt = build_jwt_login(config, lambda: now, None)
+    if jwt is None:
+        raise CommandError(
+            f"{args.config}: no JWT login is enabled (jwt_config is not enabled, no jwt_providers)",
+            exit_code=2,
+        )
+
+    async def verdict() -> Identity | MatrixError:
+        # The login type itself decides (keys fetched from any jwks_uri first).
+        assert jwt is not None
+        await jwt.start()
+        try:
+            return await jwt.login.authenticate({"token": token})
+        except MatrixError as refused:
+            return refused
+        finally:
+            await jwt.stop()
+
+    outcome = asyncio.run(verdict())
+    report = check_token(token, jwt.login.providers, config.server_name, now, outcome)
     sys.stdout.write(render(report, args.config, now))
     return 0 if report.refusal is None else 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -44,8 +44,11 @@ from tessera.core.jwt_login import (
     decode_claims,
     keys_for,
     parse_token,
-    verify,
 )
+from tessera.core.jwt_mapping import is_admin, localpart
+from tessera.core.jwt_routing import route
+from tessera.services.login.jwt import JwtProvider
+from tessera.services.login.types import Identity
 
 PASS, FAIL, SKIP, NOTE = "PASS", "FAIL", "SKIP", "NOTE"
 
@@ -65,7 +68,7 @@ class Report:
 
     checks: list[Check] = field(default_factory=list)
     #: None when the token logs in (as far as it can be told without the database).
-    refusal: JwtRejected | MatrixError | None = None
+    refusal: MatrixError | None = None
     user_id: str | None = None
 
     def add(self, outcome: str, name: str, detail: str) -> None:
@@ -82,16 +85,30 @@ class Report:
             self.add(PASS, name, passed())
 
 
-def check_token(token: str, policy: JwtPolicy, server_name: str, now: float) -> Report:
-    """Every check ``token`` goes through at ``now``, and the verdict."""
+def check_token(
+    token: str,
+    providers: Sequence[JwtProvider],
+    server_name: str,
+    now: float,
+    verdict: Identity | MatrixError,
+) -> Report:
+    """Every check ``token`` goes through at ``now``, and the verdict.
+
+    ``verdict`` is what the login type itself (``JwtLogin.authenticate``)
+    made of the token: the report explains it step by step.
+    """
     report = Report()
-    report.refusal = _verdict(token, policy, server_name, now)
+    report.refusal = _refusal(verdict, server_name)
     try:
         parsed = parse_token(token)
     except JwtRejected as rejected:
         report.add(FAIL, "header", rejected.message)
         return report
     report.add(PASS, "header", json.dumps(parsed.header, sort_keys=True))
+    provider = _check_provider(report, parsed, providers)
+    if provider is None:
+        return report
+    policy = provider.current_policy()
     signed = _check_signature(report, parsed, policy)
     try:
         claims = decode_claims(parsed)
@@ -101,20 +118,48 @@ def check_token(token: str, policy: JwtPolicy, server_name: str, now: float) -> 
     untrusted = "" if signed else " (NOT trusted: the signature did not verify)"
     report.add(PASS, "payload", f"a JSON object with {len(claims)} claims{untrusted}")
     _check_claims(report, claims, policy, int(now))
-    _check_subject(report, claims, policy, server_name)
+    _check_subject(report, claims, provider, server_name)
     return report
 
 
-def _verdict(
-    token: str, policy: JwtPolicy, server_name: str, now: float
-) -> JwtRejected | MatrixError | None:
+def _refusal(verdict: Identity | MatrixError, server_name: str) -> MatrixError | None:
+    if isinstance(verdict, MatrixError):
+        return verdict
     try:
-        localpart = verify(token, policy, now).subject
         # What the login service checks before it looks in the database.
-        check_localpart_characters(localpart.lower())
-    except (JwtRejected, MatrixError) as refusal:
+        check_localpart_characters(verdict.subject.lower())
+    except MatrixError as refusal:
         return refusal
     return None
+
+
+def _check_provider(
+    report: Report, parsed: ParsedToken, providers: Sequence[JwtProvider]
+) -> JwtProvider | None:
+    """With several providers: the ones ``iss``/``kid`` route to, and the one whose key fits."""
+    if len(providers) == 1:
+        return providers[0]
+    try:
+        chosen = route(
+            decode_claims(parsed), parsed.header, [p.current_policy() for p in providers]
+        )
+    except JwtRejected as rejected:
+        report.add(FAIL, "provider", rejected.message)
+        return None
+    candidates = [providers[index] for index in chosen]
+    for provider in candidates:
+        policy = provider.current_policy()
+        try:
+            algorithm = check_algorithm(parsed, policy)
+            check_signature(parsed, keys_for(parsed, policy, algorithm), algorithm)
+        except JwtRejected:
+            continue
+        break
+    else:
+        provider = candidates[0]
+    names = ", ".join(p.id for p in candidates)
+    report.add(PASS, "provider", f"{provider.id} (routed by iss/kid to: {names})")
+    return provider
 
 
 def _check_signature(report: Report, parsed: ParsedToken, policy: JwtPolicy) -> bool:
@@ -206,25 +251,28 @@ def _required_ok(claims: Claims, name: str, allowed: tuple[ClaimValue, ...]) -> 
     return f"{json.dumps(claims[name])} has one of: {wanted}"
 
 
-def _check_subject(report: Report, claims: Claims, policy: JwtPolicy, server_name: str) -> None:
+def _check_subject(report: Report, claims: Claims, provider: JwtProvider, server_name: str) -> None:
+    policy, mapping = provider.policy, provider.mapping
     claim = policy.subject_claim
+    source = claim if mapping.template is None else "localpart_template"
     try:
-        localpart = subject(claims, claim)
-        check_localpart_characters(localpart.lower())
+        name = localpart(subject(claims, claim), claims, mapping)
+        check_localpart_characters(name.lower())
     except JwtRejected as rejected:
-        report.add(FAIL, "subject", f"claim {claim!r} is absent or not a name: {rejected.message}")
+        report.add(FAIL, "subject", f"{source} gives no name: {rejected.message}")
         return
     except MatrixError as refused:
         given = json.dumps(claims.get(claim))
-        report.add(FAIL, "subject", f"{claim} {given}: {refused.errcode} {refused.message}")
+        report.add(FAIL, "subject", f"{source} {given}: {refused.errcode} {refused.message}")
         return
-    user_id = report.user_id = user_id_for(localpart, server_name)
-    report.add(PASS, "subject", f"{claim} {localpart!r} → {user_id}")
+    user_id = report.user_id = user_id_for(name, server_name)
+    how = "" if mapping.normalisation == "strict" else f" ({mapping.normalisation})"
+    report.add(PASS, "subject", f"{source} → {name!r}{how} → {user_id}")
     if not policy.allow_registration:
         report.add(NOTE, "registration", f"allow_registration is false: {user_id} must exist")
     else:
         try:
-            check_new_localpart(localpart, server_name)
+            check_new_localpart(name, server_name, allow_numeric=mapping.allow_numeric)
             report.add(NOTE, "registration", f"{user_id} is created on first login")
         except MatrixError as refused:
             report.add(
@@ -232,6 +280,9 @@ def _check_subject(report: Report, claims: Claims, policy: JwtPolicy, server_nam
                 "registration",
                 f"a new user cannot be {user_id} ({refused.message}); only an existing one logs in",
             )
+    if mapping.admin is not None:
+        admin = "is" if is_admin(claims, mapping.admin) else "is not"
+        report.add(NOTE, "admin", f"{user_id} {admin} a server admin after this login")
     report.add(NOTE, "database", "not checked: whether the user exists or is deactivated")
 
 
@@ -264,8 +315,6 @@ def render(report: Report, source: str, now: float) -> str:
         lines.append(
             f"RESULT: accepted: logs in as {report.user_id} (if the database agrees: see NOTE)"
         )
-    elif isinstance(refusal, JwtRejected):
-        lines.append(f"RESULT: refused: 403 M_FORBIDDEN {json.dumps(refusal.message)}")
     else:
         answer = f"{refusal.status} {refusal.errcode} {json.dumps(refusal.message)}"
         lines.append(f"RESULT: refused: {answer}")

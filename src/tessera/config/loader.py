@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from tessera.config.errors import ConfigError
-from tessera.config.jwt import parse_jwt_config
+from tessera.config.jwt import parse_jwt_config, parse_jwt_providers
 from tessera.config.model import (
     Config,
     DatabaseConfig,
@@ -20,7 +20,7 @@ from tessera.config.model import (
     RateLimitConfig,
     SessionConfig,
 )
-from tessera.config.section import Section, check_type, duration_ms
+from tessera.config.section import Section, check_type, duration_ms, positive_duration_ms
 from tessera.config.synapse_keys import SYNAPSE_TOP_LEVEL_KEYS
 
 SESSION_KEYS = (
@@ -48,7 +48,15 @@ IMPLEMENTED_KEYS = frozenset(
     }
 )
 #: Tessera's own top-level keys (not in Synapse).
-TESSERA_KEYS = frozenset({"max_request_body_size", "log_format"})
+TESSERA_KEYS = frozenset(
+    {
+        "max_request_body_size",
+        "request_read_timeout",
+        "log_format",
+        "jwt_providers",
+        "allow_world_readable_secrets",
+    }
+)
 
 _LISTENER_RESOURCES = frozenset(
     {
@@ -111,6 +119,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
     if not server_name.strip():
         raise ConfigError("server_name", "must not be empty")
     warnings: list[str] = []
+    world_readable = root.get("allow_world_readable_secrets", bool, False)
     listeners = _listeners(root, warnings)
     enable_metrics = root.get("enable_metrics", bool, False)
     if not enable_metrics and any(
@@ -123,7 +132,13 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         public_baseurl=root.optional("public_baseurl", str),
         listeners=listeners,
         database=_database(root.child("database"), base_dir, warnings),
-        jwt=parse_jwt_config(root.child("jwt_config"), base_dir, warnings),
+        jwt=parse_jwt_config(
+            root.child("jwt_config"), base_dir, warnings, allow_world_readable=world_readable
+        ),
+        jwt_providers=parse_jwt_providers(
+            root.raw("jwt_providers"), base_dir, warnings, allow_world_readable=world_readable
+        ),
+        allow_world_readable_secrets=world_readable,
         enable_registration=root.get("enable_registration", bool, False),
         sessions=_sessions(root),
         password=_password(root.child("password_config")),
@@ -132,7 +147,8 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         rc_login=_login_rate_limits(root.child("rc_login")),
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
-        log_format=_choice(root, "log_format", ("text", "json")) or "text",
+        request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
+        log_format=root.choice("log_format", ("text", "json")) or "text",
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
     )
@@ -266,7 +282,7 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
             port=_port(args, "port", required=False),
             cp_min=cp_min,
             cp_max=cp_max,
-            sslmode=_choice(args, "sslmode", _SSLMODES),
+            sslmode=args.choice("sslmode", _SSLMODES),
             sslrootcert=_file_path(args, "sslrootcert", base_dir),
             sslcert=_file_path(args, "sslcert", base_dir),
             sslkey=_file_path(args, "sslkey", base_dir),
@@ -278,13 +294,6 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
         args.finish()
         return config
     raise ConfigError(section.key("name"), f"must be 'sqlite3' or 'psycopg2', got {name!r}")
-
-
-def _choice(section: Section, name: str, choices: tuple[str, ...]) -> str | None:
-    value = section.optional(name, str)
-    if value is not None and value not in choices:
-        raise ConfigError(section.key(name), f"must be one of {', '.join(choices)}")
-    return value
 
 
 def _file_path(section: Section, name: str, base_dir: Path) -> str | None:

@@ -42,6 +42,19 @@ class DatabaseConfig:
 #: A value ``jwt_config.required_claims`` may list: a JSON scalar.
 ClaimValue = str | int | bool
 
+#: ``localpart_normalisation``: how a subject becomes a localpart.
+NORMALISATIONS = ("strict", "lowercase", "map")
+#: Profile fields a JWT claim may fill (``<field>_claim``).
+PROFILE_FIELDS = ("display_name", "avatar_url", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class AdminClaim:
+    """``admin_claim``: a claim (dotted path) whose value (or list element) makes an admin."""
+
+    claim: str
+    values: tuple[ClaimValue, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class JwtConfig:
@@ -70,6 +83,42 @@ class JwtConfig:
     allow_registration: bool = True
     #: Tessera: claim → the values that may log in.
     required_claims: Mapping[str, tuple[ClaimValue, ...]] = field(default_factory=dict)
+    #: Tessera: the provider's name (``jwt_providers[].id``; ``jwt_config`` for the shorthand).
+    id: str = "jwt_config"
+    #: Tessera: keys fetched (and refreshed) from this URL instead of ``secret``.
+    jwks_uri: str | None = None
+    #: Tessera: ``secret_path`` for a JWK Set; both are reread on SIGHUP.
+    jwks_path: Path | None = None
+    #: Tessera: the longest any login waits for a JWKS fetch, in milliseconds.
+    jwks_timeout: int = 5_000
+    #: Tessera: bounds on how long a fetched JWKS is used before it is refetched.
+    jwks_cache_min: int = 5 * 60_000
+    jwks_cache_max: int = 24 * 60 * 60_000
+    #: Tessera: at most one refetch per this many milliseconds for unknown ``kid``s.
+    jwks_refetch_interval: int = 60_000
+    #: Tessera: a Jinja2 template over the claims (``user``) giving the localpart.
+    localpart_template: str | None = None
+    localpart_normalisation: str = "strict"
+    allow_numeric_localparts: bool = False
+    avatar_url_claim: str | None = None
+    email_claim: str | None = None
+    #: Tessera: profile fields (``PROFILE_FIELDS``) refreshed at every login, not only the first.
+    sync_every_login: frozenset[str] = frozenset()
+    admin_claim: AdminClaim | None = None
+    #: Tessera: a token's ``jti`` logs in once (until its ``exp``).
+    jti_replay_protection: bool = False
+    #: Tessera: ``full`` (Synapse's texts) or ``minimal`` (reasons only in the log).
+    error_detail: str = "full"
+
+    @property
+    def claim_for(self) -> dict[str, str]:
+        """Profile field → the claim that fills it, for the fields configured."""
+        claims = {
+            "display_name": self.display_name_claim,
+            "avatar_url": self.avatar_url_claim,
+            "email": self.email_claim,
+        }
+        return {name: claim for name, claim in claims.items() if claim is not None}
 
     @property
     def algorithm_list(self) -> tuple[str, ...]:
@@ -137,6 +186,8 @@ class Config:
     listeners: tuple[ListenerConfig, ...] = ()
     public_baseurl: str | None = None
     jwt: JwtConfig = JwtConfig()
+    #: Tessera: more JWT issuers, each a ``jwt_config``-shaped block with an ``id``.
+    jwt_providers: tuple[JwtConfig, ...] = ()
     enable_registration: bool = False
     sessions: SessionConfig = SessionConfig()
     password: PasswordConfig = PasswordConfig()
@@ -147,9 +198,19 @@ class Config:
     rc_login: LoginRateLimits = LoginRateLimits()
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024
+    #: Tessera's own: milliseconds a client has to send a request's whole body (else 408).
+    request_read_timeout: int = 30_000
     #: Tessera's own: ``text`` (default) or ``json`` (one JSON object per log line).
     log_format: str = "text"
     #: Synapse keys present in the file that Tessera does not implement.
     ignored_keys: tuple[str, ...] = ()
+    #: Tessera's own: start even when a secret file is readable by every user.
+    allow_world_readable_secrets: bool = False
     #: Non-fatal remarks found while loading (each one line, for the log).
     warnings: tuple[str, ...] = ()
+
+    @property
+    def jwt_logins(self) -> tuple[JwtConfig, ...]:
+        """Every enabled JWT provider: ``jwt_config`` first, then ``jwt_providers``."""
+        first = (self.jwt,) if self.jwt.enabled else ()
+        return first + tuple(p for p in self.jwt_providers if p.enabled)

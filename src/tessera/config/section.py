@@ -57,6 +57,13 @@ class Section:
             raise ConfigError(self.key(name), why)
         return value
 
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        """The value if set, which must be one of ``choices``."""
+        value = self.optional(name, str)
+        if value is not None and value not in choices:
+            raise ConfigError(self.key(name), f"must be one of {', '.join(choices)}")
+        return value
+
     def child(self, name: str) -> Section:
         value = self.raw(name)
         return Section({} if value is None else value, self.key(name))
@@ -97,6 +104,14 @@ def duration_ms(section: Section, name: str, default: int | None) -> int | None:
     raise ConfigError(
         key, f"must be a duration (milliseconds, or e.g. 30s, 5m, 1h, 7d), got {value!r}"
     )
+
+
+def positive_duration_ms(section: Section, name: str, default: int) -> int:
+    """A duration that must be longer than 0."""
+    milliseconds = duration_ms(section, name, default)
+    if not milliseconds:
+        raise ConfigError(section.key(name), "must be a positive duration")
+    return milliseconds
 
 
 def check_type(value: object, kind: type[T], key: str) -> T:

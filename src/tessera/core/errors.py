@@ -117,3 +117,11 @@ class UnknownToken(MatrixError):
         self, message: str = "Invalid access token passed.", *, soft_logout: bool = False
     ) -> None:
         super().__init__(ErrCode.UNKNOWN_TOKEN, message, soft_logout=soft_logout)
+
+
+class Unavailable(Exception):
+    """Something a request needs (the database) cannot be reached: 503, try again later.
+
+    Raised by the layers below services; the HTTP layer answers it without
+    knowing which dependency failed.
+    """

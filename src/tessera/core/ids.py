@@ -33,7 +33,7 @@ def server_name_of(user_id: str) -> str:
     return user_id.split(":", 1)[1]
 
 
-def check_new_localpart(localpart: str, server_name: str) -> None:
+def check_new_localpart(localpart: str, server_name: str, *, allow_numeric: bool = False) -> None:
     """Refuse a localpart that a new user may not have.
 
     Checks run in the order Synapse's registration applies them, so the same
@@ -49,7 +49,7 @@ def check_new_localpart(localpart: str, server_name: str) -> None:
         raise _invalid("User ID may not begin with _")
     if len(user_id_for(localpart, server_name).encode()) > MAX_USER_ID_LENGTH:
         raise _invalid(f"User ID may not be longer than {MAX_USER_ID_LENGTH} characters")
-    if _is_numeric(localpart):
+    if _is_numeric(localpart) and not allow_numeric:
         raise _invalid("Numeric user IDs are reserved for guest users.")
 
 
@@ -68,8 +68,18 @@ def parse_user_id(user_id: str) -> str:
 
 
 def storable(text: str) -> bool:
-    """Whether ``text`` can be stored or looked up: PostgreSQL text holds no NUL."""
-    return "\x00" not in text
+    """Whether ``text`` can be stored or looked up: PostgreSQL text holds no NUL.
+
+    Nor can either engine take a lone surrogate (JSON's ``"\\ud800"``, which
+    Python's parser lets through in JWT claims): it has no UTF-8 encoding.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_numeric(localpart: str) -> bool:

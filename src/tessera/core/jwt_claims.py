@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tessera.core.ids import storable
 from tessera.core.jwt_rejection import JwtRejected, failed, invalid_claim, missing_claim
 
 if TYPE_CHECKING:
@@ -178,8 +179,12 @@ def subject(claims: Claims, subject_claim: str) -> str:
 
 
 def display_name(claims: Claims, claim: str | None) -> str | None:
-    """The configured display-name claim when it is a non-empty string."""
+    """The configured display-name claim when it is a non-empty string that can be stored.
+
+    A NUL or a lone surrogate makes it unusable, like an empty one: the user
+    gets the localpart, not a failed login (or a database error).
+    """
     if claim is None:
         return None
     value = claims.get(claim)
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and value and storable(value) else None

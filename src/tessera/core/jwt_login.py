@@ -42,6 +42,7 @@ __all__ = [
     "keys_for",
     "parse_token",
     "verify",
+    "verify_parsed",
 ]
 
 #: Synapse allows two minutes of clock skew (fixed there, ``leeway`` here).
@@ -111,7 +112,11 @@ def verify(token: object, policy: JwtPolicy, now: float) -> JwtIdentity:
     Raises:
         JwtRejected: for every token that must not log in.
     """
-    parsed = parse_token(token)
+    return verify_parsed(parse_token(token), policy, now)
+
+
+def verify_parsed(parsed: ParsedToken, policy: JwtPolicy, now: float) -> JwtIdentity:
+    """``verify`` for a token ``parse_token`` has already split."""
     algorithm = check_algorithm(parsed, policy)
     check_signature(parsed, keys_for(parsed, policy, algorithm), algorithm)
     claims = decode_claims(parsed)

@@ -30,9 +30,12 @@ class Requester:
     """Who is making an authenticated request."""
 
     user_id: str
-    device_id: str
+    #: None for a token an admin made with "log in as user": it has no device.
+    device_id: str | None
     token_id: int
     is_admin: bool
+    #: The admin acting as ``user_id`` through such a token (Synapse's token owner).
+    puppeted_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tessera.core.errors import ErrCode, MatrixError
+from tessera.core.errors import ErrCode, MatrixError, Unavailable
 from tessera.http.responses import JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -38,24 +38,29 @@ async def http_exception(_request: Request, exc: Exception) -> Response:
     return render(MatrixError(ErrCode.UNKNOWN, exc.detail, status=exc.status_code))
 
 
-async def unexpected(request: Request, exc: Exception) -> Response:
-    """Anything unplanned: logged with the request id (never the request's secrets)."""
-    request_id = request.scope.get("tessera.request_id", "-")
+def error_for(exc: Exception, request_id: str) -> MatrixError:
+    """The Matrix error to answer ``exc`` with, logging what is not the client's fault."""
+    if isinstance(exc, MatrixError):
+        return exc
+    if isinstance(exc, Unavailable):
+        # 503 while the database cannot be reached: the client should retry, nothing was done.
+        logger.warning("request %s: database unavailable (%s)", request_id, exc)
+        return MatrixError(ErrCode.UNKNOWN, "Database unavailable", status=503)
+    # Anything unplanned: logged with the request id (never the request's secrets).
     logger.error(
         "request %s failed: %s", request_id, type(exc).__name__, exc_info=(type(exc), exc, None)
     )
-    return render(MatrixError(ErrCode.UNKNOWN, "Internal server error", status=500))
+    return MatrixError(ErrCode.UNKNOWN, "Internal server error", status=500)
 
 
-async def database_unavailable(request: Request, exc: Exception) -> Response:
-    """503 while the database cannot be reached: the client should retry, nothing was done."""
-    request_id = request.scope.get("tessera.request_id", "-")
-    logger.warning("request %s: database unavailable (%s)", request_id, exc)
-    return render(MatrixError(ErrCode.UNKNOWN, "Database unavailable", status=503))
+async def unexpected(request: Request, exc: Exception) -> Response:
+    """Every exception the handlers above do not take (``Unavailable`` included)."""
+    return render(error_for(exc, request.scope.get("tessera.request_id", "-")))
 
 
 EXCEPTION_HANDLERS = {
     MatrixError: matrix_error,
     HTTPException: http_exception,
+    Unavailable: unexpected,
     Exception: unexpected,
 }

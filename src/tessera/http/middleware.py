@@ -1,4 +1,4 @@
-"""The ASGI layer around the router: CORS, body size limit, request ids, access log.
+"""The ASGI layer around the router: CORS, body size and time limits, request ids, access log.
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware: it costs a few
 microseconds per request instead of a task and a queue.
@@ -6,6 +6,7 @@ microseconds per request instead of a task and a queue.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import time
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tessera.config import ListenerConfig
 from tessera.core.errors import ErrCode, MatrixError
 from tessera.http.access_log import AccessLog
+from tessera.http.fast import FastRoute, respond
 from tessera.metrics import Metrics
 
 #: Synapse's metrics path.
@@ -36,6 +38,24 @@ class TooLarge(MatrixError):
         super().__init__(ErrCode.TOO_LARGE, f"Request content is too large (>{limit})")
 
 
+#: Twisted's limits, which Synapse serves behind: beyond them a request is refused
+#: before routing (uvicorn's httptools parser takes any number of headers of any size).
+MAX_HEADERS = 500
+MAX_HEADER_BYTES = 16 * 1024
+
+
+class HeadersTooLarge(MatrixError):
+    def __init__(self) -> None:
+        super().__init__(ErrCode.TOO_LARGE, "Request headers too large", status=431)
+
+
+class BodyTimeout(MatrixError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            ErrCode.UNKNOWN, f"Request body not received within {seconds:g} s", status=408
+        )
+
+
 class Frontend:
     """Wraps the Starlette app: everything here applies to every HTTP request."""
 
@@ -45,9 +65,12 @@ class Frontend:
         max_body_size: int,
         access_log: AccessLog | None = None,
         metrics: Metrics | None = None,
+        read_timeout: float = 30.0,
     ) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        #: Seconds a client has, from the first read, to deliver the whole body.
+        self.read_timeout = read_timeout
         self.access_log = access_log or AccessLog()
         self.metrics = metrics
         #: Ports of listeners with ``x_forwarded: true``: behind a trusted proxy.
@@ -56,6 +79,8 @@ class Frontend:
         self.metrics_ports: frozenset[int] = frozenset()
         #: Ports of ``type: metrics`` listeners: nothing but metrics there.
         self.metrics_only_ports: frozenset[int] = frozenset()
+        #: (path, method) → routes answered here, past Starlette (``routes.fast_routes``).
+        self.fast_routes: dict[tuple[str, str], FastRoute] = {}
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(3).hex()
 
@@ -96,6 +121,8 @@ class Frontend:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *CORS_HEADERS]
+                if status in (408, 431):  # nothing more worth reading on this connection
+                    message["headers"].append((b"connection", b"close"))
             await send(message)
 
         try:
@@ -105,8 +132,10 @@ class Frontend:
                     {"type": "http.response.start", "status": 204, "headers": []}
                 )
                 await send_with_headers({"type": "http.response.body", "body": b""})
-            elif (error := self._declared_too_large(scope)) is not None:
+            elif error := _headers_too_large(scope) or self._declared_too_large(scope):
                 await _send_json(send_with_headers, error.status, error.body())
+            elif fast := self.fast_routes.get((scope["path"], scope["method"])):
+                await respond(fast, scope, send_with_headers)
             else:
                 await self.app(scope, self._limited(receive), send_with_headers)
         except Exception:
@@ -140,20 +169,47 @@ class Frontend:
         return None
 
     def _limited(self, receive: Receive) -> Receive:
-        """``receive`` that refuses a streamed body once it passes the limit."""
+        """``receive`` that refuses a body once it passes the size limit or the time limit.
+
+        The time limit is a deadline for the whole body, not for each chunk, so a
+        client trickling a byte at a time (slowloris) cannot hold a request open:
+        uvicorn itself waits for a body forever.
+        """
         seen = 0
         limit = self.max_body_size
+        deadline: float | None = None
+        complete = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, deadline, complete
+            if complete:  # after the body, receive() waits for a disconnect: no limit
+                return await receive()
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + self.read_timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout(self.read_timeout) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     raise TooLarge(limit)
+                complete = not message.get("more_body", False)
+            else:
+                complete = True
             return message
 
         return limited_receive
+
+
+def _headers_too_large(scope: Scope) -> HeadersTooLarge | None:
+    headers = scope["headers"]
+    if len(headers) > MAX_HEADERS:
+        return HeadersTooLarge()
+    if sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES:
+        return HeadersTooLarge()
+    return None
 
 
 def _use_forwarded_client(scope: Scope) -> None:

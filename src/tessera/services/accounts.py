@@ -21,4 +21,6 @@ class Accounts:
         async with self._store.write() as txn:
             await txn.users.set_deactivated(user_id, True)
             await txn.devices.delete_all(user_id)
+            await txn.tokens.delete_deviceless(user_id)
+            await txn.invalidations.user(user_id)
         self._auth.forget_user(user_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tessera.core.errors import Forbidden, InvalidParam, NotFound
+from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, NotFound
 from tessera.core.ids import (
     check_new_localpart,
     localpart_of,
@@ -18,6 +18,7 @@ from tessera.core.ids import (
     storable,
 )
 from tessera.core.models import Device, Requester, User
+from tessera.core.tokens import hash_token, mint_access_token
 from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, now_ms
@@ -83,6 +84,8 @@ class Admin:
             raise InvalidParam(f"from must be >= 0 and limit between 1 and {MAX_PAGE}")
         if order_by not in USER_ORDERINGS:
             raise InvalidParam(f"order_by must be one of {', '.join(USER_ORDERINGS)}")
+        if name is not None and not storable(name):
+            raise InvalidParam("name must be text without NUL characters")
         async with self._store.read() as txn:
             return await txn.users.page(
                 offset=offset,
@@ -107,6 +110,10 @@ class Admin:
         """Create or modify a user; True when it was created."""
         self.require_admin(requester)
         self._local(user_id)
+        profile_fields = (("displayname", changes.displayname), ("avatar_url", changes.avatar_url))
+        for field, value in profile_fields:
+            if value is not None and not storable(value):
+                raise InvalidParam(f"{field} must be text without NUL characters")
         password_hash = (
             await self._passwords.hash(changes.password) if changes.password is not None else None
         )
@@ -132,8 +139,11 @@ class Admin:
                 await txn.users.set_password_hash(user_id, password_hash)
                 if changes.logout_devices and not created:
                     await txn.devices.delete_all(user_id)
+                    await txn.tokens.delete_deviceless(user_id)
             if changes.deactivated is False:
                 await txn.users.set_deactivated(user_id, False)
+            if not created:
+                await txn.invalidations.user(user_id)
         if changes.deactivated:
             await self._accounts.deactivate_user(user_id)
         # Admin flags and devices may have changed: cached tokens must be re-read.
@@ -167,9 +177,60 @@ class Admin:
             return
         async with self._store.write() as txn:
             await txn.devices.delete(user_id, device_id)
+            await txn.invalidations.devices(user_id, [device_id])
         self._auth.forget_device(user_id, device_id)
+
+    async def login_as(self, requester: Requester, user_id: str, valid_until_ms: object) -> str:
+        """An access token that acts as ``user_id``, for support ("log in as user").
+
+        As in Synapse, the token has no device (it appears in no device list and
+        is not the user's session) and expires only at ``valid_until_ms``, if
+        given; logging it out, the user's logout-all, a password reset or
+        deactivation end it. Unlike Synapse, a deactivated user is refused:
+        the token could never be used.
+        """
+        self.require_admin(requester)
+        parse_user_id(user_id)
+        if server_name_of(user_id) != self._server_name:
+            raise MatrixError(ErrCode.UNKNOWN, "Only local users can be logged in as")
+        user = await self._existing(user_id)
+        valid_until = _valid_until(valid_until_ms)
+        if user.user_id == requester.user_id:
+            raise MatrixError(ErrCode.UNKNOWN, "Cannot use admin API to login as self")
+        if user.deactivated:
+            raise MatrixError(ErrCode.USER_DEACTIVATED, "This account has been deactivated")
+        token = mint_access_token()
+        async with self._store.write() as txn:
+            await txn.tokens.add(
+                hash_token(token),
+                user.user_id,
+                None,
+                now_ms(self._clock),
+                valid_until_ms=valid_until,
+                puppeted_by=requester.user_id,
+            )
+        return token
+
+    async def _existing(self, user_id: str) -> User:
+        async with self._store.read() as txn:
+            user = await txn.users.get(user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user
 
     def _local(self, user_id: str) -> None:
         parse_user_id(user_id)
         if server_name_of(user_id) != self._server_name:
             raise InvalidParam("Can only look up local users")
+
+
+def _valid_until(value: object) -> int | None:
+    """``valid_until_ms`` of a "log in as user" body, checked as Synapse does."""
+    if value is None:
+        return None
+    # type(), not isinstance(): true and false are refused, as Synapse refuses them.
+    if type(value) is not int:
+        raise MatrixError(ErrCode.UNKNOWN, "'valid_until_ms' parameter must be an int")
+    if not -(2**63) <= value < 2**63:  # Synapse answers 500 (a database error)
+        raise InvalidParam("valid_until_ms is out of range")
+    return value

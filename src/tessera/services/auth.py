@@ -1,10 +1,13 @@
 """Access token → ``Requester``, with a short-lived cache in front of the database.
 
-Every authenticated request starts here, so the lookup is cached. An entry
-lives at most ``ttl`` seconds (default 1 s): a logout or deactivation made by
-another process (a second worker, the CLI) is honoured within that time,
-and one made through this process is honoured at once, because the services
-that end sessions call ``forget_*`` before answering.
+Every authenticated request starts here, so the lookup is cached. A logout or
+deactivation made through this process is honoured at once, because the
+services that end sessions call ``forget_*`` before answering. On PostgreSQL
+they also announce it in their transaction, and every other process (another
+worker, the CLI) hears it through ``storage/invalidation_listener.py`` and
+forgets within milliseconds. An entry lives at most ``ttl`` seconds (default
+1 s) whatever happens, which bounds staleness when an announcement is lost or
+a row changes behind Tessera's back.
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ class Authenticator:
         if info.valid_until_ms is not None and info.valid_until_ms < now_ms(self._clock):
             raise UnknownToken("Access token has expired", soft_logout=True)
         requester = info.requester
-        if self._last_seen is not None:
+        # An admin acting as the user is not the user's device being seen
+        # (Synapse does not record puppeted requests as the user's either).
+        if self._last_seen is not None and requester.device_id is not None:
             self._last_seen.record(requester.user_id, requester.device_id, ip)
         return requester
 
@@ -94,9 +99,11 @@ class Authenticator:
         """A refreshed token's first use retires the pair it was refreshed from."""
         assert info.refresh_token_id is not None
         requester = info.requester
+        assert requester.device_id is not None  # refresh tokens always belong to a device
         async with self._store.write() as txn:
             await txn.tokens.mark_used(requester.token_id)
             await txn.refresh_tokens.delete_predecessors(info.refresh_token_id)
+            await txn.invalidations.devices(requester.user_id, [requester.device_id])
         # The predecessor's access token is gone from the database: from the cache too.
         self.forget_device(requester.user_id, requester.device_id)
         return AccessTokenInfo(info.requester, info.valid_until_ms, info.refresh_token_id, True)
@@ -108,11 +115,24 @@ class Authenticator:
             if self._cache[key][0].requester.device_id == device_id:
                 self._drop(key)
 
+    def forget_token(self, user_id: str, token_id: int) -> None:
+        """Drop one cached token (a device-less token was logged out)."""
+        self._generation += 1
+        for key in list(self._by_user.get(user_id, ())):
+            if self._cache[key][0].requester.token_id == token_id:
+                self._drop(key)
+
     def forget_user(self, user_id: str) -> None:
         """Drop every cached token of a user (logout/all, deactivation)."""
         self._generation += 1
         for key in self._by_user.pop(user_id, set()):
             self._cache.pop(key, None)
+
+    def forget_all(self) -> None:
+        """Drop every cached token (other processes' announcements may have been missed)."""
+        self._generation += 1
+        self._cache.clear()
+        self._by_user.clear()
 
     def _drop(self, token_hash: bytes) -> None:
         entry = self._cache.pop(token_hash, None)

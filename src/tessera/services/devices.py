@@ -49,5 +49,6 @@ class Devices:
         device_ids = [d for d in device_ids if storable(d)]  # the rest cannot exist
         async with self._store.write() as txn:
             await txn.devices.delete_many(requester.user_id, device_ids)
+            await txn.invalidations.devices(requester.user_id, device_ids)
         for device_id in device_ids:
             self._auth.forget_device(requester.user_id, device_id)

@@ -8,12 +8,15 @@ anything reads devices, so nothing a client can see is stale.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from tessera.services.clock import Clock, now_ms
 from tessera.storage.ports import Store
 
 #: Seconds between background flushes.
 FLUSH_INTERVAL = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 class LastSeen:
@@ -35,11 +38,19 @@ class LastSeen:
             batch, self._pending = self._pending, {}
             rows = [(user, device, ip, ts) for (user, device), (ip, ts) in batch.items()]
             if rows:
-                async with self._store.write() as txn:
-                    await txn.devices.record_last_seen(rows)
+                try:
+                    async with self._store.write() as txn:
+                        await txn.devices.record_last_seen(rows)
+                except BaseException:
+                    # Kept for the next flush; sightings recorded meanwhile are newer.
+                    self._pending = {**batch, **self._pending}
+                    raise
 
     async def run(self, interval: float = FLUSH_INTERVAL) -> None:
         """Flush forever (cancelled on shutdown, after a final flush by the caller)."""
         while True:
             await asyncio.sleep(interval)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:  # a database outage must not end the flushing for good
+                logger.warning("could not store last-seen times, will retry: %s", exc)

@@ -13,6 +13,10 @@ import unicodedata
 
 import bcrypt
 
+#: bcrypt reads at most this many bytes. Before bcrypt 5 the rest was dropped silently (so
+#: Synapse's hashes of longer passwords are of their first 72 bytes); bcrypt 5 raises instead.
+BCRYPT_MAX_BYTES = 72
+
 
 class Passwords:
     def __init__(self, pepper: str = "", rounds: int = 12) -> None:
@@ -26,7 +30,8 @@ class Passwords:
     def _peppered(self, password: str) -> bytes:
         # Synapse normalises to NFKC before hashing: without it a hash made
         # there would not match "café" typed in decomposed form here.
-        return (unicodedata.normalize("NFKC", password) + self._pepper).encode("utf-8")
+        peppered = (unicodedata.normalize("NFKC", password) + self._pepper).encode("utf-8")
+        return peppered[:BCRYPT_MAX_BYTES]
 
     async def hash(self, password: str) -> str:
         """A bcrypt hash of ``password`` (peppered), for storing."""

@@ -128,15 +128,28 @@ class Sessions:
         return IssuedTokens(new_access, new_refresh, _remaining(valid_until, now))
 
     async def logout(self, requester: Requester) -> None:
-        """End this session: its device goes, and the device's tokens with it."""
+        """End this session: its device goes, and the device's tokens with it.
+
+        A device-less token (an admin's "log in as user") goes alone, as in Synapse.
+        """
         async with self._store.write() as txn:
-            await txn.devices.delete(requester.user_id, requester.device_id)
-        self._auth.forget_device(requester.user_id, requester.device_id)
+            if requester.device_id is None:
+                await txn.tokens.delete(requester.token_id)
+                await txn.invalidations.user(requester.user_id)  # rare: no per-token notice
+            else:
+                await txn.devices.delete(requester.user_id, requester.device_id)
+                await txn.invalidations.devices(requester.user_id, [requester.device_id])
+        if requester.device_id is None:
+            self._auth.forget_token(requester.user_id, requester.token_id)
+        else:
+            self._auth.forget_device(requester.user_id, requester.device_id)
 
     async def logout_all(self, requester: Requester) -> None:
-        """End every session of the requester's user."""
+        """End every session of the requester's user, admins' tokens for it included."""
         async with self._store.write() as txn:
             await txn.devices.delete_all(requester.user_id)
+            await txn.tokens.delete_deviceless(requester.user_id)
+            await txn.invalidations.user(requester.user_id)
         self._auth.forget_user(requester.user_id)
 
 

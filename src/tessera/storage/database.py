@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import URL, Connection, create_engine, event, make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from tessera.storage.errors import DatabaseUnavailable
@@ -77,16 +77,42 @@ def postgres_tls(
     return {"ssl": context}
 
 
+#: SQLSTATE classes of a server that cannot serve right now: 08 connection exception,
+#: 53 insufficient resources (too many connections), 57P operator intervention (admin
+#: shutdown, crash shutdown, "the database system is shutting down / starting up").
+_OUTAGE_SQLSTATES = ("08", "53", "57P")
+
+
 @contextmanager
 def outages_reported() -> Iterator[None]:
     """Turn "cannot reach / use the database" into ``DatabaseUnavailable``.
 
-    Constraint violations and programming errors pass through unchanged.
+    Constraint violations and programming errors pass through unchanged. The
+    message names the driver's error ("database or disk is full", "Connect call
+    failed"), which never carries a statement's parameters.
     """
     try:
         yield
-    except (OperationalError, InterfaceError, OSError) as exc:
-        raise DatabaseUnavailable(type(exc).__name__) from exc
+    except OSError as exc:
+        raise DatabaseUnavailable(_describe(exc)) from exc
+    except DBAPIError as exc:
+        if not _is_outage(exc):
+            raise
+        raise DatabaseUnavailable(_describe(exc.orig or exc)) from exc
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    # asyncpg reports a server shutting down or a dropped connection as plain
+    # DBAPIError (its SQLSTATE says which); SQLAlchemy flags the dropped ones.
+    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_OUTAGE_SQLSTATES)
+
+
+def _describe(error: BaseException) -> str:
+    detail = (str(error).splitlines() or [""])[0][:200]
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
 class Database:
@@ -98,9 +124,15 @@ class Database:
 
     dialect: str
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, connect_args: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        #: The driver options beyond the URL (TLS), for connections made outside the pool.
+        self.connect_args = connect_args or {}
+        # Reads need no transaction: under READ COMMITTED every statement sees its own
+        # snapshot anyway, and BEGIN + ROLLBACK were two of a cold whoami's three round
+        # trips (docs/performance.md). Same pool, autocommit while checked out.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def from_url(
@@ -117,13 +149,14 @@ class Database:
         from sqlalchemy.ext.asyncio import create_async_engine
 
         options = {"pool_size": pool_min, "max_overflow": max(0, pool_max - pool_min)}
-        return cls(create_async_engine(url, connect_args=connect_args or {}, **options))
+        connect_args = connect_args or {}
+        return cls(create_async_engine(url, connect_args=connect_args, **options), connect_args)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:
         """Repos on a connection for reads (its transaction is rolled back at the end)."""
         with outages_reported():
-            async with self.engine.connect() as conn:
+            async with self._reads.connect() as conn:
                 yield Repos(conn, self.dialect)
 
     @asynccontextmanager
@@ -131,6 +164,17 @@ class Database:
         """Repos inside one transaction, committed when the block exits cleanly."""
         with outages_reported():
             async with self.engine.begin() as conn:
+                yield Repos(conn, self.dialect)
+
+    @asynccontextmanager
+    async def single_write(self) -> AsyncIterator[Repos]:
+        """Repos for one write statement that commits by itself (no BEGIN/COMMIT round trips).
+
+        Only for a block that runs a single, self-contained statement: a
+        second one would not share its transaction.
+        """
+        with outages_reported():
+            async with self._reads.connect() as conn:
                 yield Repos(conn, self.dialect)
 
     @asynccontextmanager
@@ -144,6 +188,21 @@ class Database:
         """Raise if the database cannot answer a trivial query."""
         async with self.read() as repos:
             await repos.ping()
+
+    def pool_stats(self) -> dict[str, int] | None:
+        """The connection pool right now: ``size`` (kept open, ``cp_min``), ``max``
+        (``cp_max``), ``checked_out`` (in a transaction), ``idle`` (open, waiting) and
+        ``overflow`` (open beyond ``size``). None for SQLite: one connection, no pool."""
+        pool: Any = self.engine.pool
+        return {
+            "size": pool.size(),
+            # QueuePool has no public accessor for its overflow bound.
+            "max": pool.size() + pool._max_overflow,
+            "checked_out": pool.checkedout(),
+            "idle": pool.checkedin(),
+            # QueuePool counts overflow from -size while the pool is filling up.
+            "overflow": max(0, pool.overflow()),
+        }
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -220,6 +279,11 @@ class SqliteDatabase(Database):
             yield Repos(conn, self.dialect)
 
     @asynccontextmanager
+    async def single_write(self) -> AsyncIterator[Repos]:
+        async with self.write() as repos:
+            yield repos
+
+    @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
         with outages_reported():
             async with self._transaction() as conn:
@@ -238,6 +302,9 @@ class SqliteDatabase(Database):
                     yield _SyncConnection(conn)
             finally:
                 self._writing = False
+
+    def pool_stats(self) -> dict[str, int] | None:
+        return None  # one connection, used synchronously: a pool gauge would always read 0
 
     async def close(self) -> None:
         if self._conn is not None:

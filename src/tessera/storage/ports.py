@@ -61,14 +61,17 @@ class Tokens(Protocol):
         self,
         token_hash: bytes,
         user_id: str,
-        device_id: str,
+        device_id: str | None,
         now_ms: int,
         *,
         valid_until_ms: int | None = None,
         refresh_token_id: int | None = None,
+        puppeted_by: str | None = None,
     ) -> None: ...
     async def lookup(self, token_hash: bytes) -> AccessTokenInfo | None: ...
     async def requester(self, token_hash: bytes) -> Requester | None: ...
+    async def delete(self, token_id: int) -> None: ...
+    async def delete_deviceless(self, user_id: str) -> None: ...
     async def mark_used(self, token_id: int) -> None: ...
 
 
@@ -105,6 +108,48 @@ class UiAuthSessions(Protocol):
     async def purge_older_than(self, created_before_ms: int) -> None: ...
 
 
+class JwtIds(Protocol):
+    async def claim(self, id_hash: bytes, expiry_ts: int) -> bool: ...
+    async def purge_expired(self, now_ms: int) -> int: ...
+
+
+class Threepids(Protocol):
+    async def list_for_user(self, user_id: str) -> Sequence[tuple[str, str, int, int]]: ...
+    async def replace(
+        self, user_id: str, medium: str, address: str | None, now_ms: int
+    ) -> bool: ...
+
+
+class Invalidations(Protocol):
+    """Other processes drop their cached tokens for these once the transaction commits.
+
+    Services call it in the transaction that ends sessions, and still tell
+    their own ``Authenticator`` after the commit.
+    """
+
+    async def user(self, user_id: str) -> None: ...
+    async def devices(self, user_id: str, device_ids: Sequence[str]) -> None: ...
+
+
+class RateLimitBuckets(Protocol):
+    """Token buckets shared by every process on the database (see repos/rate_limits.py)."""
+
+    async def take(
+        self,
+        name: str,
+        key: str,
+        *,
+        now: float,
+        per_second: float,
+        burst_count: int,
+        always: bool = False,
+    ) -> tuple[bool, float]: ...
+    async def level(
+        self, name: str, key: str, *, now: float, per_second: float, burst_count: int
+    ) -> float: ...
+    async def purge_full(self, now: float) -> int: ...
+
+
 class Transaction(Protocol):
     """The repos of one transaction."""
 
@@ -120,8 +165,19 @@ class Transaction(Protocol):
     def login_tokens(self) -> LoginTokens: ...
     @property
     def ui_auth(self) -> UiAuthSessions: ...
+    @property
+    def rate_limits(self) -> RateLimitBuckets: ...
+    @property
+    def invalidations(self) -> Invalidations: ...
+    @property
+    def jwt_ids(self) -> JwtIds: ...
+    @property
+    def threepids(self) -> Threepids: ...
 
 
 class Store(Protocol):
     def read(self) -> AbstractAsyncContextManager[Transaction]: ...
     def write(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def single_write(self) -> AbstractAsyncContextManager[Transaction]:
+        """For one self-contained write statement: it commits by itself."""
+        ...

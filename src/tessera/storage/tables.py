@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -76,12 +77,16 @@ access_tokens = Table(
     # SHA-256 of the token: the token itself is never stored.
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
     Column("user_id", String(255), nullable=False),
-    Column("device_id", String(512), nullable=False),
+    # NULL only for a token an admin made with "log in as user" (Synapse's are
+    # device-less too); a NULL in the composite foreign key is not checked.
+    Column("device_id", String(512)),
     Column("created_ts", BigInteger, nullable=False),
     Column("valid_until_ms", BigInteger),
     Column("refresh_token_id", _Id, ForeignKey("refresh_tokens.id", ondelete="CASCADE")),
     # Set on first use of a refreshed token: from then on its predecessor pair is gone.
     Column("used", Boolean, nullable=False, server_default=false()),
+    # The admin who made a "log in as user" token (Synapse's token owner).
+    Column("puppeted_by", String(255)),
     ForeignKeyConstraint(
         ["user_id", "device_id"], ["devices.user_id", "devices.device_id"], ondelete="CASCADE"
     ),
@@ -118,3 +123,35 @@ jwt_used_ids = Table(
     Column("expiry_ts", BigInteger, nullable=False),
 )
 Index("jwt_used_ids_expiry", jwt_used_ids.c.expiry_ts)
+
+# Third-party IDs (e-mail addresses) a user is known by; JWT claims fill them.
+user_threepids = Table(
+    "user_threepids",
+    metadata,
+    Column(
+        "user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("medium", String(16), primary_key=True),
+    Column("address", Text, primary_key=True),
+    Column("validated_at", BigInteger, nullable=False),
+    Column("added_at", BigInteger, nullable=False),
+)
+
+# Token buckets of rate limits shared by every process on one PostgreSQL
+# database (rc_login); SQLite servers keep theirs in memory. Keys are hashed:
+# a JWT subject may be long, and addresses need not be readable here. On
+# PostgreSQL the migration makes the table UNLOGGED (no WAL, emptied by a crash).
+rate_limit_buckets = Table(
+    "rate_limit_buckets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("key_hash", LargeBinary(32), primary_key=True),
+    Column("level", Double, nullable=False),
+    # Seconds since the epoch, as the servers' clocks tell it.
+    Column("updated_at", Double, nullable=False),
+    # When the bucket is full again: from then on the row can be purged.
+    Column("full_at", Double, nullable=False),
+    # Whether the last action was allowed: what the one-statement upsert returns.
+    Column("allowed", Boolean, nullable=False),
+)
+Index("rate_limit_buckets_full_at", rate_limit_buckets.c.full_at)

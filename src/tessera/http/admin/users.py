@@ -98,6 +98,7 @@ class AdminEndpoints:
 
     async def put_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
+        self._admin.require_admin(who)  # a non-admin learns nothing, not even a body error
         user_id = request.path_params["user_id"]
         created = await self._admin.put_user(who, user_id, _changes(await json_object(request)))
         return ok(user_json(await self._admin.user(who, user_id)), status=201 if created else 200)
@@ -124,6 +125,16 @@ class AdminEndpoints:
         return ok(
             device_json(await self._admin.device(who, params["user_id"], params["device_id"]))
         )
+
+    async def login_as(self, request: Request) -> Response:
+        """``POST /_synapse/admin/v1/users/{user_id}/login``: ``{"access_token": …}``."""
+        who = await requester(request, self._auth)
+        self._admin.require_admin(who)  # before the body: a non-admin learns nothing
+        body = await json_object(request) if await request.body() else {}  # empty: {}
+        token = await self._admin.login_as(
+            who, request.path_params["user_id"], body.get("valid_until_ms")
+        )
+        return ok({"access_token": token})
 
     async def delete_device(self, request: Request) -> Response:
         who = await requester(request, self._auth)

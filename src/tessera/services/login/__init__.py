@@ -8,7 +8,7 @@ half-made behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,27 +21,29 @@ from tessera.core.ids import (
     user_id_for,
 )
 from tessera.core.models import LoginResult, User
-from tessera.core.ratelimit import RateLimiter
 from tessera.core.tokens import mint_device_id
 from tessera.metrics import Metrics
 from tessera.services.clock import Clock, now_ms
+from tessera.services.login.jwt import replayed
 from tessera.services.login.password import INVALID_CREDENTIALS, pick_user
 from tessera.services.login.password import LOGIN_TYPE as PASSWORD
 from tessera.services.login.token import LOGIN_TYPE as LOGIN_TOKEN
-from tessera.services.login.types import Identity, LoginType
+from tessera.services.login.types import Identity, LoginType, ReplayGuard
+from tessera.services.rate_limits import Limit
 from tessera.services.sessions import Sessions
 from tessera.storage.ports import Store, Transaction
 
 MAX_DEVICE_ID_LENGTH = 512
 MAX_DEVICE_NAME_LENGTH = 100
+REPLAY_PURGE_INTERVAL_MS = 60_000
 
 
 @dataclass(frozen=True, slots=True)
 class LoginLimits:
     """``rc_login``: per client address before a login is checked, per account after."""
 
-    address: RateLimiter
-    account: RateLimiter
+    address: Limit
+    account: Limit
 
 
 class LoginService:
@@ -58,7 +60,10 @@ class LoginService:
         limits: LoginLimits | None = None,
         offers_login_tokens: bool = False,
         metrics: Metrics | None = None,
+        forget_user: Callable[[str], None] | None = None,
     ) -> None:
+        self._forget_user = forget_user
+        self._next_replay_purge_ms = 0
         self._limits = limits
         self._metrics = metrics
         self._store = store
@@ -104,20 +109,25 @@ class LoginService:
     ) -> LoginResult:
         device_id, device_name = device_fields(body)
         if self._limits is not None:  # Synapse limits the address before checking anything
-            self._limits.address.acquire(ip or "", self._clock())
+            await self._limits.address.acquire(ip or "")
         identity = await login_type.authenticate(body)
         if self._limits is not None:
             account = identity.user_id or user_id_for(identity.subject, self._server_name)
-            self._limits.account.acquire(account.lower(), self._clock())
+            await self._limits.account.acquire(account.lower())
         now = now_ms(self._clock)
         async with self._store.write() as txn:
-            user = await self._user_for(txn, identity, now)
+            user, created = await self._user_for(txn, identity, now)
+            if identity.replay is not None:
+                await self._claim_token_id(txn, identity.replay, now)
+            admin_changed = await apply_claims(txn, user, identity, created, now)
             if device_id is None:
                 device_id = mint_device_id()
             await txn.devices.ensure(user.user_id, device_id, device_name, now)
             issued = await self._sessions.issue(
                 txn, user.user_id, device_id, refreshable=refreshable, now=now
             )
+        if admin_changed and self._forget_user is not None:
+            self._forget_user(user.user_id)  # cached requesters carry the admin flag
         return LoginResult(
             user_id=user.user_id,
             device_id=device_id,
@@ -139,36 +149,79 @@ class LoginService:
             raise MatrixError(ErrCode.UNKNOWN, f"Unknown login type {name}")
         return login_type
 
-    async def _user_for(self, txn: Transaction, identity: Identity, now: int) -> User:
-        """The user the identity names; a JWT subject's user is created on first login."""
+    async def _claim_token_id(self, txn: Transaction, replay: ReplayGuard, now: int) -> None:
+        if now >= self._next_replay_purge_ms:  # expired IDs go, at most once a minute
+            self._next_replay_purge_ms = now + REPLAY_PURGE_INTERVAL_MS
+            await txn.jwt_ids.purge_expired(now)
+        if not await txn.jwt_ids.claim(replay.id_hash, replay.expiry_ms):
+            raise replayed()
+
+    async def _user_for(self, txn: Transaction, identity: Identity, now: int) -> tuple[User, bool]:
+        """The user the identity names, and whether this login created it (JWT subjects)."""
+        created = False
         if identity.user_id is not None:
             user = await txn.users.get(identity.user_id)
             if user is None:  # removed since the credentials were checked
                 raise Forbidden(INVALID_CREDENTIALS)
         else:
-            user = await self._user_for_subject(txn, identity, now)
+            user, created = await self._user_for_subject(txn, identity, now)
         if user.deactivated:
             raise MatrixError(ErrCode.USER_DEACTIVATED, "This account has been deactivated")
-        return user
+        return user, created
 
-    async def _user_for_subject(self, txn: Transaction, identity: Identity, now: int) -> User:
+    async def _user_for_subject(
+        self, txn: Transaction, identity: Identity, now: int
+    ) -> tuple[User, bool]:
         # Every stored localpart is in the grammar, so a subject whose lower
         # case is not can match nobody: refuse it before it reaches SQL (a NUL
         # is an error in PostgreSQL). A ':' would split into another user's ID;
-        # this refuses it rather than guess (Synapse guesses).
-        check_localpart_characters(identity.subject.lower())
+        # this refuses it rather than guess (Synapse guesses). The grammar is
+        # ASCII, so only ASCII is folded: str.lower() turns KELVIN SIGN into
+        # "k", and "\u212aermit" would log in as @kermit.
+        subject = identity.subject
+        check_localpart_characters(subject.lower() if subject.isascii() else subject)
         user_id = user_id_for(identity.subject, self._server_name)
         user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
-        if user is None:
-            if not identity.may_register:
-                raise Forbidden(f"User {user_id} is not registered on this server")
-            check_new_localpart(identity.subject, self._server_name)
-            display_name = identity.display_name or localpart_of(user_id)
-            await txn.users.create(user_id, display_name, now)
-            # Re-read: a concurrent first login may have won the insert.
-            user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
-            assert user is not None
-        return user
+        if user is not None:
+            return user, False
+        if not identity.may_register:
+            raise Forbidden(f"User {user_id} is not registered on this server")
+        check_new_localpart(
+            identity.subject, self._server_name, allow_numeric=identity.allow_numeric
+        )
+        display_name = identity.display_name or localpart_of(user_id)
+        created = await txn.users.create(user_id, display_name, now)
+        # Re-read: a concurrent first login may have won the insert.
+        user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
+        assert user is not None
+        return user, created
+
+
+async def apply_claims(
+    txn: Transaction, user: User, identity: Identity, created: bool, now: int
+) -> bool:
+    """Store the profile and admin flag the credentials carry; True if the admin flag changed.
+
+    A new user takes every profile field; an existing one only those synced
+    at every login (``<field>_sync: every_login``).
+    """
+    fields = {
+        name: value
+        for name, value in identity.profile.items()
+        if created or name in identity.sync_every_login
+    }
+    current = {"display_name": user.display_name, "avatar_url": user.avatar_url}
+    changed = {
+        name: value for name, value in fields.items() if name in current and current[name] != value
+    }
+    if changed:
+        await txn.users.set_profile(user.user_id, **changed)
+    if "email" in fields:
+        await txn.threepids.replace(user.user_id, "email", fields["email"], now)
+    if identity.admin is not None and identity.admin != user.is_admin:
+        await txn.users.set_admin(user.user_id, identity.admin)
+        return True
+    return False
 
 
 def check_device_name(name: object, field: str) -> str | None:

@@ -7,10 +7,9 @@ from typing import Any
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, MissingParam
 from tessera.core.ids import storable, user_id_for
 from tessera.core.models import User
-from tessera.core.ratelimit import RateLimiter
-from tessera.services.clock import Clock, system_clock
 from tessera.services.login.types import Identity
 from tessera.services.passwords import Passwords
+from tessera.services.rate_limits import Limit
 from tessera.storage.ports import Store
 
 LOGIN_TYPE = "m.login.password"
@@ -57,14 +56,12 @@ class PasswordLogin:
         store: Store,
         server_name: str,
         passwords: Passwords,
-        failed_attempts: RateLimiter | None = None,
-        clock: Clock = system_clock,
+        failed_attempts: Limit | None = None,
     ) -> None:
         self._store = store
         self._server_name = server_name
         self._passwords = passwords
         self._failed = failed_attempts
-        self._clock = clock
 
     async def authenticate(self, body: dict[str, Any]) -> Identity:
         """The user whose password the body holds (403 "Invalid username or password" otherwise)."""
@@ -74,15 +71,13 @@ class PasswordLogin:
         user_id = identified_user_id(body, self._server_name)
         key = user_id.lower()
         if self._failed is not None:  # rc_login.failed_attempts: a guesser waits
-            error = self._failed.too_many(key, self._clock())
-            if error is not None:
-                raise error
+            await self._failed.check(key)
         async with self._store.read() as txn:
             user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
         # The hash check runs whether or not the user exists: same timing either way.
         stored = user.password_hash if user is not None else None
         if not await self._passwords.check(password, stored) or user is None:
             if self._failed is not None:
-                self._failed.record(key, self._clock())
+                await self._failed.record(key)
             raise Forbidden(INVALID_CREDENTIALS)
         return Identity(subject=user.user_id, user_id=user.user_id)

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayGuard:
+    """A JWT ID to record as used in the login's transaction (``jti_replay_protection``)."""
+
+    id_hash: bytes
+    expiry_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +29,15 @@ class Identity:
     #: False: a ``subject`` naming nobody is refused instead of created
     #: (``jwt_config.allow_registration``).
     may_register: bool = True
+    #: True: an all-digit localpart may be registered (``allow_numeric_localparts``).
+    allow_numeric: bool = False
+    #: Profile fields (``display_name``, ``avatar_url``, ``email``) the credentials carry.
+    profile: Mapping[str, str] = field(default_factory=dict)
+    #: The ``profile`` fields that overwrite the stored ones at every login, not just the first.
+    sync_every_login: frozenset[str] = frozenset()
+    #: Whether the user is a server admin, when the credentials say (None: they don't).
+    admin: bool | None = None
+    replay: ReplayGuard | None = None
 
 
 class LoginType(Protocol):

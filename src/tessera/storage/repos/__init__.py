@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 from tessera.storage.repos.devices import DeviceRepo
+from tessera.storage.repos.invalidations import InvalidationRepo
+from tessera.storage.repos.jwt_ids import JwtIdRepo
 from tessera.storage.repos.login_tokens import LoginTokenRepo
+from tessera.storage.repos.rate_limits import RateLimitRepo
 from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
+from tessera.storage.repos.threepids import ThreepidRepo
 from tessera.storage.repos.tokens import TokenRepo
 from tessera.storage.repos.ui_auth import UiAuthRepo
 from tessera.storage.repos.users import UserRepo
@@ -28,6 +32,10 @@ class Repos:
         self.refresh_tokens = RefreshTokenRepo(conn, dialect)
         self.login_tokens = LoginTokenRepo(conn, dialect)
         self.ui_auth = UiAuthRepo(conn, dialect)
+        self.rate_limits = RateLimitRepo(conn, dialect)
+        self.invalidations = InvalidationRepo(conn, dialect)
+        self.jwt_ids = JwtIdRepo(conn, dialect)
+        self.threepids = ThreepidRepo(conn, dialect)
 
     async def ping(self) -> None:
         await self._conn.execute(text("SELECT 1"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from tessera.core.models import Device
 from tessera.storage.repos.base import Repo
@@ -62,6 +62,9 @@ class DeviceRepo(Repo):
             .where(
                 devices.c.user_id == bindparam("b_user"),
                 devices.c.device_id == bindparam("b_device"),
+                # Several workers flush on their own clocks: an older sighting
+                # flushed late must not overwrite a newer one.
+                or_(devices.c.last_seen_ts.is_(None), devices.c.last_seen_ts <= bindparam("b_ts")),
             )
             .values(last_seen_ip=bindparam("b_ip"), last_seen_ts=bindparam("b_ts"))
         )

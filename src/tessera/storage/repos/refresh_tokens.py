@@ -6,7 +6,7 @@ from sqlalchemy import delete, select, update
 
 from tessera.core.models import RefreshToken
 from tessera.storage.repos.base import Repo
-from tessera.storage.tables import refresh_tokens
+from tessera.storage.tables import devices, refresh_tokens
 
 
 class RefreshTokenRepo(Repo):
@@ -35,10 +35,31 @@ class RefreshTokenRepo(Repo):
         return int(result.scalar_one())
 
     async def get(self, token_hash: bytes) -> RefreshToken | None:
-        row = (
+        """The token, its row locked until the transaction ends (``FOR UPDATE``).
+
+        Concurrent refreshes of one token then run one after the other, each
+        seeing the ``next_token_id`` the last one set (under PostgreSQL's READ
+        COMMITTED, unlocked, they all saw none and every pair they made stayed
+        valid). Its device row is locked first (``FOR KEY SHARE``), in the
+        order a logout or device deletion takes them (device, then its tokens
+        by cascade), so the two wait for each other instead of deadlocking.
+        SQLite has one writer at a time and no ``FOR ...`` clauses.
+        """
+        by_hash = refresh_tokens.c.token_hash == token_hash
+        owner = (
             await self.conn.execute(
-                select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+                select(refresh_tokens.c.user_id, refresh_tokens.c.device_id).where(by_hash)
             )
+        ).first()
+        if owner is None:
+            return None
+        await self.conn.execute(
+            select(devices.c.device_id)
+            .where(devices.c.user_id == owner.user_id, devices.c.device_id == owner.device_id)
+            .with_for_update(read=True, key_share=True)
+        )
+        row = (
+            await self.conn.execute(select(refresh_tokens).where(by_hash).with_for_update())
         ).first()
         if row is None:
             return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from tessera.core.models import AccessTokenInfo, Requester
 from tessera.storage.repos.base import Repo
@@ -17,6 +17,7 @@ _LOOKUP = (
         access_tokens.c.valid_until_ms,
         access_tokens.c.refresh_token_id,
         access_tokens.c.used,
+        access_tokens.c.puppeted_by,
         users.c.is_admin,
     )
     .join(users, users.c.user_id == access_tokens.c.user_id)
@@ -29,12 +30,14 @@ class TokenRepo(Repo):
         self,
         token_hash: bytes,
         user_id: str,
-        device_id: str,
+        device_id: str | None,
         now_ms: int,
         *,
         valid_until_ms: int | None = None,
         refresh_token_id: int | None = None,
+        puppeted_by: str | None = None,
     ) -> None:
+        """Store a token; ``device_id`` is None only for an admin's ``puppeted_by`` token."""
         await self.conn.execute(
             _INSERT,
             {
@@ -44,6 +47,7 @@ class TokenRepo(Repo):
                 "created_ts": now_ms,
                 "valid_until_ms": valid_until_ms,
                 "refresh_token_id": refresh_token_id,
+                "puppeted_by": puppeted_by,
             },
         )
 
@@ -57,12 +61,28 @@ class TokenRepo(Repo):
             device_id=row.device_id,
             token_id=row.id,
             is_admin=bool(row.is_admin),
+            puppeted_by=row.puppeted_by,
         )
         return AccessTokenInfo(requester, row.valid_until_ms, row.refresh_token_id, bool(row.used))
 
     async def requester(self, token_hash: bytes) -> Requester | None:
         info = await self.lookup(token_hash)
         return None if info is None else info.requester
+
+    async def delete(self, token_id: int) -> None:
+        """Remove one token (logging out a device-less token: there is no device to delete)."""
+        await self.conn.execute(delete(access_tokens).where(access_tokens.c.id == token_id))
+
+    async def delete_deviceless(self, user_id: str) -> None:
+        """Remove the user's tokens that have no device (admins' "log in as user" tokens).
+
+        Tokens with a device go with their device (ON DELETE CASCADE).
+        """
+        await self.conn.execute(
+            delete(access_tokens).where(
+                access_tokens.c.user_id == user_id, access_tokens.c.device_id.is_(None)
+            )
+        )
 
     async def mark_used(self, token_id: int) -> None:
         await self.conn.execute(

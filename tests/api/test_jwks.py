@@ -1,0 +1,179 @@
+"""``jwks_uri`` over real HTTP: Tessera fetching a real JWKS endpoint while clients log in.
+
+Rotation with no failed login, the identity provider down at startup and
+mid-run, a flood of unknown ``kid``s (at most one refetch per interval), a
+hanging endpoint (no login waits past ``jwks_timeout``) and garbage answers
+(the last good set stays).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tessera.config import ListenerConfig, parse_config
+from tests.api.support import assert_error, assert_forbidden
+from tests.conftest import SERVER_NAME, LiveServer, StartServer
+from tests.support.idp import JwksEndpoint, jwks_endpoint
+from tests.support.keys import jwk, rsa_pair, sign
+
+OLD, NEW = rsa_pair(), rsa_pair()
+OLD_JWK, NEW_JWK = jwk(OLD, "RSA", kid="2025"), jwk(NEW, "RSA", kid="2026")
+UNKNOWN_KID = "JWT validation failed: unknown_kid: Unknown 'kid' value in header"
+
+
+def token(pair: Any, kid: str, sub: str = "ann") -> str:
+    return sign({"sub": sub}, pair.private_pem, "RS256", kid=kid)
+
+
+@asynccontextmanager
+async def tessera(
+    start_server: StartServer, endpoint: JwksEndpoint, **keys: Any
+) -> AsyncIterator[LiveServer]:
+    jwt = {"enabled": True, "algorithm": "RS256", "jwks_uri": endpoint.url, **keys}
+    config = parse_config({"server_name": SERVER_NAME, "jwt_config": jwt}, Path("."))
+    metrics = ListenerConfig(port=0, resources=("client", "metrics"))
+    async with start_server(jwt=config.jwt, enable_metrics=True, listeners=(metrics,)) as live:
+        yield live
+
+
+async def fetches(live: LiveServer) -> dict[str, float]:
+    """``tessera_jwks_fetches_total`` by outcome, scraped and parsed."""
+    text = (await live.client.get("/_synapse/metrics")).text
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "tessera_jwks_fetches_total"
+    }
+
+
+async def test_keys_are_fetched_at_startup(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        async with tessera(start_server, idp) as live:
+            assert idp.hits == 1
+            response = await live.login(token(OLD, "2025"))
+
+            assert response.status_code == 200, response.text
+            assert idp.hits == 1  # the cached set served the login
+
+
+async def test_rotation_to_a_new_key_set_loses_no_login(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        async with tessera(start_server, idp) as live:
+            assert (await live.login(token(OLD, "2025"))).status_code == 200
+            idp.serve([NEW_JWK])  # the IdP rotates: the old key is gone
+
+            # The first token with the new kid makes Tessera refetch, and logs in.
+            results = await asyncio.gather(
+                *(live.login(token(NEW, "2026", f"u{i}")) for i in range(20))
+            )
+
+            assert [r.status_code for r in results] == [200] * 20
+            assert idp.hits == 2
+            assert await fetches(live) == {"ok": 2}
+            assert_forbidden(await live.login(token(OLD, "2025")), UNKNOWN_KID)
+
+
+async def test_a_flood_of_unknown_kids_refetches_at_most_once_per_interval(
+    start_server: StartServer,
+) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        async with tessera(start_server, idp, jwks_refetch_interval="1h") as live:
+            forged = [token(NEW, uuid.uuid4().hex) for _ in range(100)]
+            results = await asyncio.gather(*(live.login(t) for t in forged))
+
+            assert {r.status_code for r in results} == {403}
+            assert idp.hits == 2  # startup, then one refetch for the whole flood
+            assert (await live.login(token(OLD, "2025"))).status_code == 200
+
+
+async def test_the_idp_down_at_startup_gives_503_then_recovers(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        idp.status = 503
+        async with tessera(start_server, idp, jwks_refetch_interval=200) as live:
+            down = await live.login(token(OLD, "2025"))
+            assert_error(down, 503, "M_UNKNOWN")
+            assert "cannot be fetched" in down.json()["error"]
+
+            idp.status = 200
+            await asyncio.sleep(0.3)  # past the refetch interval
+            response = await live.login(token(OLD, "2025"))
+
+            assert response.status_code == 200, response.text
+
+
+async def test_the_idp_down_mid_run_keeps_the_last_good_keys(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        async with tessera(start_server, idp) as live:
+            idp.status = 500
+            unknown = await live.login(token(NEW, "2026"))
+            known = await live.login(token(OLD, "2025"))
+
+            assert_forbidden(unknown, UNKNOWN_KID)
+            assert known.status_code == 200, known.text
+
+
+async def test_garbage_answers_keep_the_last_good_keys(start_server: StartServer) -> None:
+    garbage = [
+        b"<html>oops</html>",
+        b'{"keys": "none"}',
+        b'{"keys": [{"kty": "RSA"}]}',
+        b"[]",
+        b"\xff" * 10,
+    ]
+    with jwks_endpoint([OLD_JWK]) as idp:
+        async with tessera(start_server, idp, jwks_refetch_interval=1) as live:
+            for body in garbage:
+                idp.body = body
+                await asyncio.sleep(0.01)
+                assert_forbidden(await live.login(token(NEW, "2026")), UNKNOWN_KID)
+                assert (await live.login(token(OLD, "2025"))).status_code == 200
+            assert idp.hits == 1 + len(garbage)
+            assert await fetches(live) == {"ok": 1, "error": len(garbage)}
+
+
+async def test_a_hanging_idp_never_holds_a_login_past_the_timeout(
+    start_server: StartServer,
+) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        async with tessera(start_server, idp, jwks_timeout=300) as live:
+            idp.delay = 5.0
+            started = time.monotonic()
+            results = await asyncio.gather(*(live.login(token(NEW, "2026")) for _ in range(10)))
+            waited = time.monotonic() - started
+            known = await live.login(token(OLD, "2025"))
+
+            assert {r.status_code for r in results} == {403}
+            assert waited < 2.0, waited  # 0.3 s timeout; the endpoint would take 5 s
+            assert known.status_code == 200
+
+
+async def test_a_hanging_idp_at_startup_delays_startup_by_the_timeout_only(
+    start_server: StartServer,
+) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        idp.delay = 5.0
+        started = time.monotonic()
+        async with tessera(start_server, idp, jwks_timeout=300) as live:
+            assert time.monotonic() - started < 2.0
+            assert_error(await live.login(token(OLD, "2025")), 503, "M_UNKNOWN")
+
+
+async def test_the_set_is_refreshed_in_the_background_as_max_age_says(
+    start_server: StartServer,
+) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        idp.cache_control = "public, max-age=0"
+        async with tessera(start_server, idp, jwks_cache_min=100, jwks_cache_max="1h"):
+            idp.serve([OLD_JWK, NEW_JWK])
+            await asyncio.sleep(0.5)
+
+            assert idp.hits >= 3  # refetched every jwks_cache_min with no login at all
