@@ -104,7 +104,6 @@ def _setup_logging(log_format: str = "text") -> None:
 @contextmanager
 def _database_errors() -> Iterator[None]:
     """One line instead of a traceback when the database cannot be used at startup."""
-    from alembic.util import CommandError as AlembicError
     from sqlalchemy.exc import DBAPIError
 
     from tessera.storage.errors import DatabaseUnavailable
@@ -115,7 +114,12 @@ def _database_errors() -> Iterator[None]:
         cause = exc.__cause__ or exc
         detail = str(getattr(cause, "orig", None) or cause).splitlines()[0]
         raise CommandError(f"cannot use the database: {type(cause).__name__}: {detail}") from None
-    except AlembicError as exc:
+    except Exception as exc:
+        # Alembic is only imported when a migration runs (0.13 s and 10 MiB a start
+        # otherwise): if it is not loaded, this cannot be one of its errors.
+        alembic_util = sys.modules.get("alembic.util")
+        if alembic_util is None or not isinstance(exc, alembic_util.CommandError):
+            raise
         raise CommandError(
             f"database migration failed: {exc} (is the database from a newer Tessera?)"
         ) from None
