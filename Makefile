@@ -42,6 +42,13 @@ test: lint typecheck pytest
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+# The key tables of docs/configuration.md are generated from src/tessera/config/reference.py;
+# tests/unit/test_config_docs.py fails until this has been run after a change there.
+.PHONY: docs
+
+docs: $(VENV)/.installed
+	$(BIN)/tessera config-reference --update docs/configuration.md
+
 # Benchmarks (docs/performance.md). `make bench` runs bench/ against a fresh `tessera run`;
 # `make bench-compare` first installs Synapse outside the repo (once) with the shared peer
 # scripts, runs the same scenarios against it, then against Tessera, and prints the ratios.

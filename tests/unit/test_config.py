@@ -615,3 +615,12 @@ def test_public_pem_matching_the_algorithm_builds_a_policy(algorithm: str, pair:
 
     assert policy.algorithm == algorithm
     assert policy.leeway == 120
+
+
+@pytest.mark.parametrize("rounds", [0, 3, 32])
+def test_bcrypt_rounds_outside_bcrypts_bounds_are_refused(rounds: int) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"server_name": "example.com", "bcrypt_rounds": rounds}, Path("."))
+
+    assert caught.value.key == "bcrypt_rounds"
+    assert "between 4 and 31" in str(caught.value)

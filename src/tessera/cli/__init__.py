@@ -1,4 +1,5 @@
-"""The ``tessera`` command: run, generate-config, check-config, migrate, jwt mint|check, user."""
+"""The ``tessera`` command: run, generate-config, check-config, config-reference, migrate, jwt
+mint|check, user."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from tessera import __version__
-from tessera.cli import commands, users
+from tessera.cli import commands, config_reference, users
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +43,16 @@ def parser() -> argparse.ArgumentParser:
 
     check = with_config(sub.add_parser("check-config", help="validate a config file"))
     check.set_defaults(handler=commands.check_config)
+
+    reference = sub.add_parser(
+        "config-reference", help="print the reference of every configuration key (Markdown)"
+    )
+    reference.add_argument(
+        "--update",
+        metavar="FILE",
+        help="rewrite the generated part of FILE (docs/configuration.md) instead of printing",
+    )
+    reference.set_defaults(handler=config_reference.run)
 
     migrate = with_config(sub.add_parser("migrate", help="apply database migrations"))
     migrate.set_defaults(handler=commands.migrate)

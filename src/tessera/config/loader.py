@@ -143,7 +143,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         sessions=_sessions(root),
         password=_password(root.child("password_config")),
         login_tokens=_login_tokens(root.child("login_via_existing_session")),
-        bcrypt_rounds=_positive(root, "bcrypt_rounds", 12),
+        bcrypt_rounds=_bcrypt_rounds(root),
         rc_login=_login_rate_limits(root.child("rc_login")),
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
@@ -173,6 +173,13 @@ def _positive(section: Section, name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(section.key(name), "must be a positive integer")
     return value
+
+
+def _bcrypt_rounds(root: Section) -> int:
+    rounds = root.get("bcrypt_rounds", int, 12)
+    if not 4 <= rounds <= 31:  # bcrypt's own bounds: outside them hashing raises
+        raise ConfigError(root.key("bcrypt_rounds"), "must be between 4 and 31")
+    return rounds
 
 
 def _port(section: Section, name: str, required: bool) -> int | None:
