@@ -624,3 +624,11 @@ def test_bcrypt_rounds_outside_bcrypts_bounds_are_refused(rounds: int) -> None:
 
     assert caught.value.key == "bcrypt_rounds"
     assert "between 4 and 31" in str(caught.value)
+
+
+def test_a_null_listener_path_is_the_same_as_none() -> None:
+    listener = {"port": 8008, "type": "http", "path": None, "resources": [{"names": ["client"]}]}
+
+    config = parse_config({"server_name": "example.com", "listeners": [listener]}, Path("."))
+
+    assert config.listeners[0].port == 8008

@@ -33,6 +33,8 @@ class Section:
         return f"{self.path}.{name}" if self.path else name
 
     def has(self, name: str) -> bool:
+        """Whether the key is set (null counts as unset); marks it as read."""
+        self._seen.add(name)
         return self._data.get(name) is not None
 
     def raw(self, name: str) -> Any:
