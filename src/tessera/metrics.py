@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+# prometheus-client is imported by Metrics() itself: a server without
+# `enable_metrics` never loads it (5 MiB and 30 ms of every start).
 
 #: ``tessera_db_pool_<name>`` gauges: what each number of ``Database.pool_stats`` means.
 POOL_GAUGES = {
@@ -26,6 +26,8 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 1
 
 class Metrics:
     def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "tessera_http_requests",
@@ -66,6 +68,8 @@ class Metrics:
 
     def watch_pool(self, stats: Callable[[], Mapping[str, int]]) -> None:
         """Export ``tessera_db_pool_*`` gauges, read from ``stats`` at each scrape."""
+        from prometheus_client import Gauge
+
         gauges = {
             name: Gauge(f"tessera_db_pool_{name}", help_text, registry=self.registry)
             for name, help_text in POOL_GAUGES.items()
@@ -83,6 +87,9 @@ class Metrics:
 
     async def exposition(self) -> tuple[bytes, str]:
         """The text exposition format and its content type."""
+        from prometheus_client import generate_latest
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
         for refresh in self._refreshers:
             await refresh()
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -25,10 +25,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tessera.core.ratelimit import refilled
-from tessera.storage.repos.base import Repo
+from tessera.storage.repos.base import Repo, dialect_insert
 from tessera.storage.tables import rate_limit_buckets as buckets
 
 #: Seconds per action used for ``full_at`` when a bucket never refills.
@@ -45,7 +44,7 @@ def _take_statement(dialect: str) -> Any:
     level: ColumnElement[Any] = case((raw > burst, burst), else_=raw)
     allowed = or_(bindparam("always", type_=Boolean), level >= 1)
     new_level = case((allowed, level - 1), else_=level)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     return (
         insert(buckets)
         .values(
@@ -70,7 +69,17 @@ def _take_statement(dialect: str) -> Any:
     )
 
 
-_TAKE = {dialect: _take_statement(dialect) for dialect in ("postgresql", "sqlite")}
+#: dialect → the take statement, built on first use (only the engine in use is imported).
+_TAKE: dict[str, Any] = {}
+
+
+def _take(dialect: str) -> Any:
+    statement = _TAKE.get(dialect)
+    if statement is None:
+        statement = _TAKE[dialect] = _take_statement(dialect)
+    return statement
+
+
 _LEVEL = select(buckets.c.level, buckets.c.updated_at).where(
     and_(buckets.c.name == bindparam("name"), buckets.c.key_hash == bindparam("key_hash"))
 )
@@ -103,7 +112,7 @@ class RateLimitRepo(Repo):
         seconds_per_action = 1 / per_second if per_second > 1 / _NEVER else _NEVER
         row = (
             await self.conn.execute(
-                _TAKE[self.dialect],
+                _take(self.dialect),
                 {
                     "name": name,
                     "key_hash": _hash(key),
