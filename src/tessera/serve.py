@@ -87,12 +87,12 @@ def uvicorn_config(asgi: Any, read_timeout_s: float, **overrides: Any) -> uvicor
 
 
 def http_protocol(read_timeout_s: float) -> type[asyncio.Protocol] | str:
-    """httptools with a header deadline where installed (with uvicorn[standard]), else h11."""
+    """httptools with Tessera's additions (``uvicorn_protocol``) where installed, else h11."""
     if not _has("httptools"):
         return "h11"
-    from tessera.header_deadline import with_header_deadline
+    from tessera.uvicorn_protocol import tessera_protocol
 
-    return with_header_deadline(read_timeout_s)
+    return tessera_protocol(read_timeout_s)
 
 
 def _has(module: str) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.types import Receive
 
 from tessera.core.errors import BadJson, ErrCode, MatrixError
 
@@ -33,7 +34,27 @@ async def json_object(request: Request) -> dict[str, Any]:
         MatrixError: 400 ``M_NOT_JSON`` for unparsable bodies, 400
             ``M_BAD_JSON`` for JSON that is not an object.
     """
-    raw = await request.body()
+    return parse_json_object(await request.body())
+
+
+class ClientGone(Exception):
+    """The client disconnected before sending its whole body: nobody to answer."""
+
+
+async def read_json_object(receive: Receive) -> dict[str, Any]:
+    """``json_object`` for a raw ASGI ``receive`` (``http.fast`` routes)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return parse_json_object(b"".join(chunks))
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """``raw`` as a JSON object, or 400 ``M_NOT_JSON`` / ``M_BAD_JSON``."""
     try:
         content = orjson.loads(raw)
     except orjson.JSONDecodeError:

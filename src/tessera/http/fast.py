@@ -1,9 +1,10 @@
-"""Answering the hottest GETs in ``Frontend``, past Starlette's layers.
+"""Answering the hottest requests (login, whoami) in ``Frontend``, past Starlette's layers.
 
 A cached whoami spent more time in Starlette (two exception middlewares,
 the router, ``Request`` and ``Response`` objects, four ``send`` wrappers)
-than in Tessera. A ``FastRoute`` is a coroutine from the scope to a JSON
-body; errors are rendered by the one renderer, ``http.errors``.
+than in Tessera. A ``FastRoute`` is a coroutine from the scope (and the
+body's ``receive``) to a JSON body; errors are rendered by the one
+renderer, ``http.errors``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.types import Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from tessera.http.body import ClientGone
 from tessera.http.errors import error_for, render
 
 _JSON = (b"content-type", b"application/json")
@@ -25,15 +27,17 @@ class FastRoute:
     """``answer`` gives the body; ``endpoint`` is the same route's Starlette endpoint
     (its name labels metrics, so both paths count as one endpoint)."""
 
-    answer: Callable[[Scope], Awaitable[dict[str, Any]]]
+    answer: Callable[[Scope, Receive], Awaitable[dict[str, Any]]]
     endpoint: Callable[..., Any]
 
 
-async def respond(route: FastRoute, scope: Scope, send: Send) -> None:
+async def respond(route: FastRoute, scope: Scope, receive: Receive, send: Send) -> None:
     """Run ``route`` and send its answer, or the Matrix error it raised."""
     scope["endpoint"] = route.endpoint
     try:
-        body = orjson.dumps(await route.answer(scope))
+        body = orjson.dumps(await route.answer(scope, receive))
+    except ClientGone:
+        return
     except Exception as exc:  # every failure becomes a Matrix error, as in Starlette's handlers
         response = render(error_for(exc, scope.get("tessera.request_id", "-")))
         status, body, headers = response.status_code, bytes(response.body), response.raw_headers

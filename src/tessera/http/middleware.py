@@ -135,7 +135,7 @@ class Frontend:
             elif error := _headers_too_large(scope) or self._declared_too_large(scope):
                 await _send_json(send_with_headers, error.status, error.body())
             elif fast := self.fast_routes.get((scope["path"], scope["method"])):
-                await respond(fast, scope, send_with_headers)
+                await respond(fast, scope, self._limited(receive), send_with_headers)
             else:
                 await self.app(scope, self._limited(receive), send_with_headers)
         except Exception:

@@ -95,10 +95,13 @@ def routes(e: Endpoints) -> list[BaseRoute]:
 def fast_routes(e: Endpoints) -> dict[tuple[str, str], FastRoute]:
     """(path, method) → the routes ``Frontend`` answers itself, past Starlette's layers.
 
-    Only GETs whose answer is a JSON body from the scope alone; each is also in
-    ``routes()`` (HEAD, and the route table the OpenAPI test reads, go there).
+    The hottest: login and whoami. Each is also in ``routes()`` (HEAD, and the
+    route table the OpenAPI test reads, go there).
     """
-    return {
-        (f"{prefix}/account/whoami", "GET"): FastRoute(e.account.whoami_body, e.account.whoami)
-        for prefix in CLIENT_PREFIXES
-    }
+    whoami = FastRoute(e.account.whoami_body, e.account.whoami)
+    login = FastRoute(e.login.login_body, e.login.login)
+    table = {(f"{prefix}/account/whoami", "GET"): whoami for prefix in CLIENT_PREFIXES}
+    table.update(
+        {(f"{prefix}/login", "POST"): login for prefix in (*CLIENT_PREFIXES, LEGACY_LOGIN_PREFIX)}
+    )
+    return table

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 from tessera.http.auth import requester
 from tessera.http.body import json_object
@@ -31,9 +31,9 @@ class AccountEndpoints:
         self._uia = uia
 
     async def whoami(self, request: Request) -> Response:
-        return ok(await self.whoami_body(request.scope))
+        return ok(await self.whoami_body(request.scope, request.receive))
 
-    async def whoami_body(self, scope: Scope) -> dict[str, Any]:
+    async def whoami_body(self, scope: Scope, _receive: Receive) -> dict[str, Any]:
         """``whoami``'s answer; ``Frontend`` serves it without Starlette (the hottest path)."""
         who = await requester(scope, self._auth)
         body: dict[str, Any] = {"user_id": who.user_id, "device_id": who.device_id}

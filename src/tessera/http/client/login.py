@@ -6,8 +6,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope
 
-from tessera.http.body import json_object
+from tessera.http.body import read_json_object
 from tessera.http.responses import ok
 from tessera.services.login import LoginService
 
@@ -24,8 +25,14 @@ class LoginEndpoints:
         return ok({"flows": self._login.flows()})
 
     async def login(self, request: Request) -> Response:
-        ip = request.client.host if request.client is not None else None
-        result = await self._login.login(await json_object(request), ip)
+        return ok(await self.login_body(request.scope, request.receive))
+
+    async def login_body(self, scope: Scope, receive: Receive) -> dict[str, Any]:
+        """``POST /login``'s answer; ``Frontend`` serves it without Starlette (``http.fast``)."""
+        client = scope.get("client")
+        result = await self._login.login(
+            await read_json_object(receive), client[0] if client else None
+        )
         response: dict[str, Any] = {
             "user_id": result.user_id,
             "access_token": result.access_token,
@@ -38,4 +45,4 @@ class LoginEndpoints:
             response["refresh_token"] = result.refresh_token
         if self._well_known is not None:
             response["well_known"] = self._well_known
-        return ok(response)
+        return response
