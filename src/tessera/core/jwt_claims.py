@@ -143,15 +143,17 @@ def check_required_claim(claims: Claims, name: str, allowed: tuple[ClaimValue, .
     """``name`` holds one of ``allowed``, or is a list holding at least one of them."""
     if name not in claims:
         raise missing_claim(name, reason="missing_required_claim")
-    value = claims[name]
-    values = value if isinstance(value, list) else [value]
-    if not any(_same(given, wanted) for given in values for wanted in allowed):
+    if not holds_one_of(claims[name], allowed):
         raise invalid_claim(name, reason="invalid_required_claim")
 
 
-def _same(given: object, wanted: ClaimValue) -> bool:
-    # Compared with their JSON type: "1" is not 1, and true is not 1.
-    return type(given) is type(wanted) and given == wanted
+def holds_one_of(value: object, allowed: tuple[ClaimValue, ...]) -> bool:
+    """``value`` is one of ``allowed``, or a list holding at least one of them.
+
+    Compared with their JSON type: "1" is not 1, and true is not 1.
+    """
+    given = value if isinstance(value, list) else [value]
+    return any(type(v) is type(w) and v == w for v in given for w in allowed)
 
 
 def numeric_time(claims: Claims, name: str) -> float:

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tessera.core.ids import storable
+from tessera.core.jwt_claims import ClaimValue, holds_one_of
 from tessera.core.jwt_rejection import JwtRejected, failed
 
 if TYPE_CHECKING:
     from jinja2 import Template
-
-ClaimValue = str | int | bool
 
 #: Bytes the ``map`` normalisation keeps; ``=`` is its escape, so it is escaped too.
 _MAP_KEEPS = frozenset((string.ascii_lowercase + string.digits + "_-./+").encode())
@@ -109,9 +108,7 @@ def profile(claims: Mapping[str, Any], mapping: ClaimMapping) -> dict[str, str]:
 
 def is_admin(claims: Mapping[str, Any], rule: AdminRule) -> bool:
     """Whether the claim at ``rule.claim`` holds (or, as a list, contains) an admin value."""
-    value = claim_at(claims, rule.claim)
-    given = value if isinstance(value, list) else [value]
-    return any(type(v) is type(w) and v == w for v in given for w in rule.values)
+    return holds_one_of(claim_at(claims, rule.claim), rule.values)
 
 
 def claim_at(claims: Mapping[str, Any], path: str) -> Any:

@@ -100,11 +100,7 @@ class Admin:
     async def user(self, requester: Requester, user_id: str) -> User:
         self.require_admin(requester)
         self._local(user_id)
-        async with self._store.read() as txn:
-            user = await txn.users.get(user_id)
-        if user is None:
-            raise NotFound("User not found")
-        return user
+        return await self._existing(user_id)
 
     async def put_user(self, requester: Requester, user_id: str, changes: UserChanges) -> bool:
         """Create or modify a user; True when it was created."""

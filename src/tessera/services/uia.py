@@ -20,7 +20,7 @@ from tessera.core.ids import check_localpart_characters, storable, user_id_for
 from tessera.core.models import Requester, UiAuthSession
 from tessera.core.tokens import mint_session_id
 from tessera.services.clock import Clock, now_ms
-from tessera.services.login.jwt import JwtLogin, replayed
+from tessera.services.login.jwt import JwtLogin, spend_token_id
 from tessera.services.login.password import PasswordLogin, pick_user
 from tessera.services.login.types import Identity
 from tessera.storage.ports import Store
@@ -156,6 +156,5 @@ class UserInteractiveAuth:
             user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
         if identity.replay is not None:  # a JWT ID is spent by any use, not only a login
             async with self._store.write() as txn:
-                if not await txn.jwt_ids.claim(identity.replay.id_hash, identity.replay.expiry_ms):
-                    raise replayed()
+                await spend_token_id(txn, identity.replay)
         return user.user_id if user is not None else user_id

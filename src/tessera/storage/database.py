@@ -171,11 +171,11 @@ class Database:
         """Repos for one write statement that commits by itself (no BEGIN/COMMIT round trips).
 
         Only for a block that runs a single, self-contained statement: a
-        second one would not share its transaction.
+        second one would not share its transaction. It is the autocommit
+        connection reads use.
         """
-        with outages_reported():
-            async with self._reads.connect() as conn:
-                yield Repos(conn, self.dialect)
+        async with self.read() as repos:
+            yield repos
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:

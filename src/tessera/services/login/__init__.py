@@ -24,7 +24,7 @@ from tessera.core.models import LoginResult, User
 from tessera.core.tokens import mint_device_id
 from tessera.metrics import Metrics
 from tessera.services.clock import Clock, now_ms
-from tessera.services.login.jwt import replayed
+from tessera.services.login.jwt import spend_token_id
 from tessera.services.login.password import INVALID_CREDENTIALS, pick_user
 from tessera.services.login.password import LOGIN_TYPE as PASSWORD
 from tessera.services.login.token import LOGIN_TYPE as LOGIN_TOKEN
@@ -153,8 +153,7 @@ class LoginService:
         if now >= self._next_replay_purge_ms:  # expired IDs go, at most once a minute
             self._next_replay_purge_ms = now + REPLAY_PURGE_INTERVAL_MS
             await txn.jwt_ids.purge_expired(now)
-        if not await txn.jwt_ids.claim(replay.id_hash, replay.expiry_ms):
-            raise replayed()
+        await spend_token_id(txn, replay)
 
     async def _user_for(self, txn: Transaction, identity: Identity, now: int) -> tuple[User, bool]:
         """The user the identity names, and whether this login created it (JWT subjects)."""

@@ -33,6 +33,7 @@ from tessera.core.jwt_routing import route
 from tessera.services.clock import Clock
 from tessera.services.jwks import RemoteKeySet
 from tessera.services.login.types import Identity, ReplayGuard
+from tessera.storage.ports import Transaction
 
 LOGIN_TYPE = "org.matrix.login.jwt"
 #: What clients see for every rejection of a provider with ``error_detail: minimal``.
@@ -134,7 +135,6 @@ class JwtLogin:
         fields = profile(claims, mapping)
         return Identity(
             subject=name,
-            display_name=fields.get("display_name"),
             may_register=provider.policy.allow_registration,
             allow_numeric=mapping.allow_numeric,
             profile=fields,
@@ -169,8 +169,13 @@ class JwtLogin:
         return error
 
 
-def replayed() -> MatrixError:
-    """A token whose ``jti`` already logged in (``jti_replay_protection``)."""
-    error = Forbidden("JWT validation failed: invalid_token: The token has already been used")
-    error.reason = "replayed"
-    return error
+async def spend_token_id(txn: Transaction, replay: ReplayGuard) -> None:
+    """Record the token's ``jti`` as used in ``txn``, or 403 when it was used already.
+
+    Raises:
+        MatrixError: ``invalid_token: The token has already been used``.
+    """
+    if not await txn.jwt_ids.claim(replay.id_hash, replay.expiry_ms):
+        error = Forbidden("JWT validation failed: invalid_token: The token has already been used")
+        error.reason = "replayed"
+        raise error

@@ -24,7 +24,6 @@ class Identity:
     """
 
     subject: str
-    display_name: str | None = None
     user_id: str | None = None
     #: False: a ``subject`` naming nobody is refused instead of created
     #: (``jwt_config.allow_registration``).
@@ -38,6 +37,11 @@ class Identity:
     #: Whether the user is a server admin, when the credentials say (None: they don't).
     admin: bool | None = None
     replay: ReplayGuard | None = None
+
+    @property
+    def display_name(self) -> str | None:
+        """The display name the credentials carry, for a user created by this login."""
+        return self.profile.get("display_name")
 
 
 class LoginType(Protocol):
