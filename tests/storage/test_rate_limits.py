@@ -2,10 +2,7 @@
 
 import asyncio
 
-from sqlalchemy import func, select
-
 from tessera.storage.database import Database
-from tessera.storage.tables import rate_limit_buckets
 
 ADDRESS = "rc_login.address"
 
@@ -33,8 +30,9 @@ async def _level(database: Database, key: str = "10.0.0.1", *, now: float = 1000
 
 async def _rows(database: Database) -> int:
     async with database.read() as txn:
-        query = select(func.count()).select_from(rate_limit_buckets)
-        return int((await txn.rate_limits.conn.execute(query)).scalar_one())
+        row = await txn.sql.row("SELECT count(*) AS n FROM rate_limit_buckets")
+        assert row is not None
+        return int(row["n"])
 
 
 async def test_a_burst_is_allowed_then_refused_without_using_anything(database: Database) -> None:

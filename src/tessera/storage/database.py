@@ -1,22 +1,27 @@
-"""Engines, pragmas and the one-transaction-per-use-case entry points."""
+"""Engines, pragmas and the one-transaction-per-use-case entry points.
+
+SQLite runs on the ``sqlite3`` module alone: SQLAlchemy (13 MiB, 0.1 s to
+import) is loaded only for migrations and tests that ask for ``connection()``.
+PostgreSQL runs through SQLAlchemy's asyncio engine on asyncpg.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import ssl
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import URL, Connection, create_engine, event, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.pool import StaticPool
-
 from tessera.storage.errors import DatabaseUnavailable
 from tessera.storage.repos import Repos
+from tessera.storage.sql import PostgresSql, SqliteSql
 
 if TYPE_CHECKING:
+    from sqlalchemy import URL, Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
@@ -32,8 +37,8 @@ _SQLITE_PRAGMAS = (
 )
 
 
-def sqlite_url(path: Path) -> URL:
-    return URL.create("sqlite", database=str(path))
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
 
 
 def postgres_url(
@@ -44,6 +49,8 @@ def postgres_url(
     host: str | None,
     port: int | None,
 ) -> URL:
+    from sqlalchemy import URL
+
     return URL.create(
         "postgresql+asyncpg",
         username=user,
@@ -95,16 +102,26 @@ def outages_reported() -> Iterator[None]:
         yield
     except OSError as exc:
         raise DatabaseUnavailable(_describe(exc)) from exc
-    except DBAPIError as exc:
+    except Exception as exc:
         if not _is_outage(exc):
             raise
-        raise DatabaseUnavailable(_describe(exc.orig or exc)) from exc
+        raise DatabaseUnavailable(_describe(getattr(exc, "orig", None) or exc)) from exc
 
 
-def _is_outage(exc: DBAPIError) -> bool:
+def _is_outage(exc: Exception) -> bool:
+    # sqlite3 says OperationalError for a locked, full, unreadable or missing file.
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    # SQLAlchemy is loaded only where it is used: if it is not, this is not its error.
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is None or not isinstance(exc, sqlalchemy_errors.DBAPIError):
+        return False
     # asyncpg reports a server shutting down or a dropped connection as plain
     # DBAPIError (its SQLSTATE says which); SQLAlchemy flags the dropped ones.
-    if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
+    if (
+        isinstance(exc, (sqlalchemy_errors.OperationalError, sqlalchemy_errors.InterfaceError))
+        or exc.connection_invalidated
+    ):
         return True
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate.startswith(_OUTAGE_SQLSTATES)
@@ -142,11 +159,14 @@ class Database:
         pool_max: int = 10,
         connect_args: dict[str, Any] | None = None,
     ) -> Database:
+        if isinstance(url, str) and url.startswith("sqlite:///"):
+            return SqliteDatabase(url.removeprefix("sqlite:///") or ":memory:")
+        from sqlalchemy import make_url
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         url = make_url(url)
         if url.get_backend_name() == "sqlite":
             return SqliteDatabase(url.database or ":memory:")
-        # Imported here: SQLite never needs the asyncio engine (8 MiB, 0.05 s).
-        from sqlalchemy.ext.asyncio import create_async_engine
 
         options = {"pool_size": pool_min, "max_overflow": max(0, pool_max - pool_min)}
         connect_args = connect_args or {}
@@ -157,14 +177,14 @@ class Database:
         """Repos on a connection for reads (its transaction is rolled back at the end)."""
         with outages_reported():
             async with self._reads.connect() as conn:
-                yield Repos(conn, self.dialect)
+                yield Repos(PostgresSql(conn))
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Repos]:
         """Repos inside one transaction, committed when the block exits cleanly."""
         with outages_reported():
             async with self.engine.begin() as conn:
-                yield Repos(conn, self.dialect)
+                yield Repos(PostgresSql(conn))
 
     @asynccontextmanager
     async def single_write(self) -> AsyncIterator[Repos]:
@@ -209,7 +229,7 @@ class Database:
 
 
 class _SyncConnection:
-    """The part of ``AsyncConnection`` the repos use, over a synchronous connection."""
+    """The part of ``AsyncConnection`` migrations and tests use, over a synchronous one."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -222,61 +242,53 @@ class _SyncConnection:
 
 
 class SqliteDatabase(Database):
-    """SQLite on one connection, driven synchronously on the event-loop thread.
+    """SQLite on one ``sqlite3`` connection, driven synchronously on the event-loop thread.
 
     Measured here, a login's transaction took 2.2 ms through the asyncio engine
-    (aiosqlite hands every statement to a thread and back) and 0.4 ms
-    synchronously. SQLite statements on a local file are short, and with every
-    statement synchronous no two transactions ever interleave; the asyncio lock
-    keeps that true should a transaction ever await something else. The busy
+    (aiosqlite hands every statement to a thread and back), 0.4 ms through a
+    synchronous SQLAlchemy connection and 0.13 ms on ``sqlite3`` itself.
+    SQLite statements on a local file are short, and with every statement
+    synchronous no two transactions ever interleave; the asyncio lock keeps
+    that true should a transaction ever await something else. The busy
     timeout is short because waiting for another process blocks the loop.
+    Reads run outside any transaction: each statement sees the latest commit.
     """
 
     def __init__(self, path: str) -> None:
         self.dialect = "sqlite"
-        self.sync_engine = create_engine(
-            f"sqlite:///{path}",
-            poolclass=StaticPool,
-            connect_args={"check_same_thread": False},
-        )
-        event.listen(self.sync_engine, "connect", _sqlite_on_connect)
-        event.listen(self.sync_engine, "begin", self._on_begin)
-        self._conn: Connection | None = None
+        self.path = path
+        self._raw: sqlite3.Connection | None = None
+        self._sqlalchemy: Connection | None = None
         self._write_lock = asyncio.Lock()
-        self._writing = False
 
-    def _on_begin(self, conn: Connection) -> None:
-        # The driver runs in autocommit mode (see _sqlite_on_connect); writes
-        # take SQLite's write lock up front, reads need no transaction at all.
-        if self._writing:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    def _connection(self) -> Connection:
-        if self._conn is None or self._conn.closed:
-            self._conn = self.sync_engine.connect()
-        return self._conn
+    def _connection(self) -> sqlite3.Connection:
+        if self._raw is None:
+            # Autocommit at the driver: Python's sqlite3 would otherwise open
+            # transactions on its own schedule; writes say BEGIN themselves.
+            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in _SQLITE_PRAGMAS:
+                raw.execute(pragma)
+            self._raw = raw
+        return self._raw
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:
         with outages_reported():
-            async with self._read() as repos:
-                yield repos
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[Repos]:
-        conn = self._connection()
-        if conn.in_transaction():  # a write is open: read inside it, as one process would
-            yield Repos(_SyncConnection(conn), self.dialect)  # type: ignore[arg-type]
-            return
-        try:
-            yield Repos(_SyncConnection(conn), self.dialect)  # type: ignore[arg-type]
-        finally:
-            conn.rollback()  # end the read's snapshot
+            yield Repos(SqliteSql(self._connection()))
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Repos]:
-        async with self.connection() as conn:
-            yield Repos(conn, self.dialect)
+        with outages_reported():
+            async with self._write_lock:
+                raw = self._connection()
+                # IMMEDIATE: take SQLite's write lock now, not at the first write.
+                raw.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Repos(SqliteSql(raw))
+                except BaseException:
+                    _end(raw, "ROLLBACK")
+                    raise
+                _end(raw, "COMMIT")
 
     @asynccontextmanager
     async def single_write(self) -> AsyncIterator[Repos]:
@@ -286,38 +298,40 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
         with outages_reported():
-            async with self._transaction() as conn:
-                yield conn
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[_SyncConnection]:
-        async with self._write_lock:
-            conn = self._connection()
-            if conn.in_transaction():  # a read's autobegun (empty) transaction
-                conn.rollback()
-            self._writing = True
-            try:
+            async with self._write_lock:
+                conn = self._sqlalchemy_connection()
                 with conn.begin():
-                    self._writing = False
                     yield _SyncConnection(conn)
-            finally:
-                self._writing = False
+
+    def _sqlalchemy_connection(self) -> Connection:
+        """A SQLAlchemy connection over the same ``sqlite3`` connection (made on first use)."""
+        if self._sqlalchemy is None:
+            from sqlalchemy import create_engine, event
+            from sqlalchemy.pool import StaticPool
+
+            engine = create_engine("sqlite://", creator=self._connection, poolclass=StaticPool)
+            # SQLAlchemy's own BEGIN is a no-op on an autocommit driver: say it.
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            self._sqlalchemy = engine.connect()
+        return self._sqlalchemy
 
     def pool_stats(self) -> dict[str, int] | None:
         return None  # one connection, used synchronously: a pool gauge would always read 0
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        self.sync_engine.dispose()
+        if self._sqlalchemy is not None:
+            self._sqlalchemy.close()
+            self._sqlalchemy.engine.dispose()
+            self._sqlalchemy = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Autocommit at the driver: Python's sqlite3 would otherwise open
-    # transactions on its own schedule; SqliteDatabase says BEGIN itself.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in _SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+def _end(raw: sqlite3.Connection, statement: str) -> None:
+    """COMMIT or ROLLBACK; a COMMIT that fails (disk full) still ends the transaction."""
+    try:
+        raw.execute(statement)
+    finally:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")

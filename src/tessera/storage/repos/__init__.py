@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sqlalchemy import text
-
 from tessera.storage.repos.devices import DeviceRepo
 from tessera.storage.repos.invalidations import InvalidationRepo
 from tessera.storage.repos.jwt_ids import JwtIdRepo
@@ -16,26 +12,24 @@ from tessera.storage.repos.threepids import ThreepidRepo
 from tessera.storage.repos.tokens import TokenRepo
 from tessera.storage.repos.ui_auth import UiAuthRepo
 from tessera.storage.repos.users import UserRepo
-
-if TYPE_CHECKING:  # the asyncio extension loads only for PostgreSQL
-    from sqlalchemy.ext.asyncio import AsyncConnection
+from tessera.storage.sql import Sql
 
 
 class Repos:
     """Every repo, sharing the connection of the transaction a use case runs in."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
-        self._conn = conn
-        self.users = UserRepo(conn, dialect)
-        self.devices = DeviceRepo(conn, dialect)
-        self.tokens = TokenRepo(conn, dialect)
-        self.refresh_tokens = RefreshTokenRepo(conn, dialect)
-        self.login_tokens = LoginTokenRepo(conn, dialect)
-        self.ui_auth = UiAuthRepo(conn, dialect)
-        self.rate_limits = RateLimitRepo(conn, dialect)
-        self.invalidations = InvalidationRepo(conn, dialect)
-        self.jwt_ids = JwtIdRepo(conn, dialect)
-        self.threepids = ThreepidRepo(conn, dialect)
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+        self.users = UserRepo(sql)
+        self.devices = DeviceRepo(sql)
+        self.tokens = TokenRepo(sql)
+        self.refresh_tokens = RefreshTokenRepo(sql)
+        self.login_tokens = LoginTokenRepo(sql)
+        self.ui_auth = UiAuthRepo(sql)
+        self.rate_limits = RateLimitRepo(sql)
+        self.invalidations = InvalidationRepo(sql)
+        self.jwt_ids = JwtIdRepo(sql)
+        self.threepids = ThreepidRepo(sql)
 
     async def ping(self) -> None:
-        await self._conn.execute(text("SELECT 1"))
+        await self.sql.rows("SELECT 1")

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from tessera.core.models import Device
 from tessera.storage.repos.base import Repo
-from tessera.storage.tables import devices
+from tessera.storage.sql import Row
+
+_COLUMNS = "user_id, device_id, display_name, last_seen_ip, last_seen_ts"
+_ENSURE = (
+    "INSERT INTO devices (user_id, device_id, display_name, created_ts)"
+    " VALUES (:user_id, :device_id, :display_name, :created_ts) ON CONFLICT DO NOTHING"
+)
+_LIST = f"SELECT {_COLUMNS} FROM devices WHERE user_id = :user_id ORDER BY device_id"
+_GET = f"SELECT {_COLUMNS} FROM devices WHERE user_id = :user_id AND device_id = :device_id"
+_COUNT = "SELECT count(*) AS n FROM devices"
+_RENAME = (
+    "UPDATE devices SET display_name = :name WHERE user_id = :user_id AND device_id = :device_id"
+)
+# Several workers flush on their own clocks: an older sighting flushed late
+# must not overwrite a newer one.
+_LAST_SEEN = (
+    "UPDATE devices SET last_seen_ip = :ip, last_seen_ts = :ts"
+    " WHERE user_id = :user_id AND device_id = :device_id"
+    " AND (last_seen_ts IS NULL OR last_seen_ts <= :ts)"
+)
+_DELETE = "DELETE FROM devices WHERE user_id = :user_id AND device_id = :device_id"
+_DELETE_ALL = "DELETE FROM devices WHERE user_id = :user_id"
 
 
 class DeviceRepo(Repo):
@@ -26,71 +44,48 @@ class DeviceRepo(Repo):
             "display_name": display_name,
             "created_ts": now_ms,
         }
-        return await self.insert_if_absent(devices, values)
+        return bool(await self.sql.run(_ENSURE, values))
 
     async def list_for_user(self, user_id: str) -> Sequence[Device]:
-        query = select(devices).where(devices.c.user_id == user_id).order_by(devices.c.device_id)
-        return [_device(row) for row in await self.conn.execute(query)]
+        return [_device(row) for row in await self.sql.rows(_LIST, {"user_id": user_id})]
 
     async def count(self) -> int:
-        return int(
-            (await self.conn.execute(select(func.count()).select_from(devices))).scalar_one()
-        )
+        row = await self.sql.row(_COUNT)
+        return int(row["n"]) if row else 0
 
     async def get(self, user_id: str, device_id: str) -> Device | None:
-        query = select(devices).where(
-            devices.c.user_id == user_id, devices.c.device_id == device_id
-        )
-        row = (await self.conn.execute(query)).first()
+        row = await self.sql.row(_GET, {"user_id": user_id, "device_id": device_id})
         return _device(row) if row else None
 
     async def set_display_name(self, user_id: str, device_id: str, name: str | None) -> bool:
         """Rename a device; False when the user has no such device."""
-        result = await self.conn.execute(
-            update(devices)
-            .where(devices.c.user_id == user_id, devices.c.device_id == device_id)
-            .values(display_name=name)
-        )
-        return bool(result.rowcount)
+        params = {"user_id": user_id, "device_id": device_id, "name": name}
+        return bool(await self.sql.run(_RENAME, params))
 
     async def record_last_seen(self, seen: Sequence[tuple[str, str, str | None, int]]) -> None:
         """Store (user_id, device_id, ip, ts) sightings, one statement for the batch."""
-        if not seen:
-            return
-        statement = (
-            update(devices)
-            .where(
-                devices.c.user_id == bindparam("b_user"),
-                devices.c.device_id == bindparam("b_device"),
-                # Several workers flush on their own clocks: an older sighting
-                # flushed late must not overwrite a newer one.
-                or_(devices.c.last_seen_ts.is_(None), devices.c.last_seen_ts <= bindparam("b_ts")),
-            )
-            .values(last_seen_ip=bindparam("b_ip"), last_seen_ts=bindparam("b_ts"))
-        )
-        rows = [{"b_user": u, "b_device": d, "b_ip": ip, "b_ts": ts} for u, d, ip, ts in seen]
-        await self.conn.execute(statement, rows)
+        if seen:
+            rows = [{"user_id": u, "device_id": d, "ip": ip, "ts": ts} for u, d, ip, ts in seen]
+            await self.sql.run_many(_LAST_SEEN, rows)
 
     async def delete(self, user_id: str, device_id: str) -> None:
         """Remove a device; its access tokens go with it (ON DELETE CASCADE)."""
-        await self.conn.execute(
-            delete(devices).where(devices.c.user_id == user_id, devices.c.device_id == device_id)
-        )
+        await self.sql.run(_DELETE, {"user_id": user_id, "device_id": device_id})
 
     async def delete_many(self, user_id: str, device_ids: Sequence[str]) -> None:
-        await self.conn.execute(
-            delete(devices).where(devices.c.user_id == user_id, devices.c.device_id.in_(device_ids))
-        )
+        rows = [{"user_id": user_id, "device_id": device_id} for device_id in device_ids]
+        if rows:
+            await self.sql.run_many(_DELETE, rows)
 
     async def delete_all(self, user_id: str) -> None:
-        await self.conn.execute(delete(devices).where(devices.c.user_id == user_id))
+        await self.sql.run(_DELETE_ALL, {"user_id": user_id})
 
 
-def _device(row: Any) -> Device:
+def _device(row: Row) -> Device:
     return Device(
-        user_id=row.user_id,
-        device_id=row.device_id,
-        display_name=row.display_name,
-        last_seen_ip=row.last_seen_ip,
-        last_seen_ts=row.last_seen_ts,
+        user_id=row["user_id"],
+        device_id=row["device_id"],
+        display_name=row["display_name"],
+        last_seen_ip=row["last_seen_ip"],
+        last_seen_ts=row["last_seen_ts"],
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import text
 
 from tessera.storage.repos.base import Repo
 
@@ -21,7 +20,7 @@ CHANNEL = "tessera_auth"
 #: becomes "the whole user" (a few more cache misses, never a stale entry).
 MAX_PAYLOAD = 7900
 
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+_NOTIFY = "SELECT pg_notify(:channel, :payload)"
 
 
 def encode(user_id: str, device_ids: Sequence[str] | None = None) -> str:
@@ -62,5 +61,5 @@ class InvalidationRepo(Repo):
             await self._notify(encode(user_id, device_ids))
 
     async def _notify(self, payload: str) -> None:
-        if self.dialect == "postgresql":
-            await self.conn.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+        if self.sql.dialect == "postgresql":
+            await self.sql.rows(_NOTIFY, {"channel": CHANNEL, "payload": payload})

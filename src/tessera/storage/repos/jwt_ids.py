@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
-
 from tessera.storage.repos.base import Repo
-from tessera.storage.tables import jwt_used_ids
+
+_CLAIM = (
+    "INSERT INTO jwt_used_ids (id_hash, expiry_ts) VALUES (:id_hash, :expiry_ts)"
+    " ON CONFLICT DO NOTHING"
+)
+_PURGE = "DELETE FROM jwt_used_ids WHERE expiry_ts < :now"
 
 
 class JwtIdRepo(Repo):
@@ -15,13 +18,8 @@ class JwtIdRepo(Repo):
         One statement (INSERT … ON CONFLICT DO NOTHING): two workers
         claiming the same ID at once cannot both succeed.
         """
-        return await self.insert_if_absent(
-            jwt_used_ids, {"id_hash": id_hash, "expiry_ts": expiry_ts}
-        )
+        return bool(await self.sql.run(_CLAIM, {"id_hash": id_hash, "expiry_ts": expiry_ts}))
 
     async def purge_expired(self, now_ms: int) -> int:
         """Forget IDs of tokens that have expired (they are refused on ``exp`` anyway)."""
-        result = await self.conn.execute(
-            delete(jwt_used_ids).where(jwt_used_ids.c.expiry_ts < now_ms)
-        )
-        return result.rowcount
+        return await self.sql.run(_PURGE, {"now": now_ms})

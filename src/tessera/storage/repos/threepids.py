@@ -4,44 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
-
 from tessera.storage.repos.base import Repo
-from tessera.storage.tables import user_threepids
+
+_LIST = (
+    "SELECT medium, address, validated_at, added_at FROM user_threepids"
+    " WHERE user_id = :user_id ORDER BY medium, address"
+)
+_OF_MEDIUM = "SELECT address FROM user_threepids WHERE user_id = :user_id AND medium = :medium"
+_DELETE_MEDIUM = "DELETE FROM user_threepids WHERE user_id = :user_id AND medium = :medium"
+_ADD = (
+    "INSERT INTO user_threepids (user_id, medium, address, validated_at, added_at)"
+    " VALUES (:user_id, :medium, :address, :now, :now)"
+)
 
 
 class ThreepidRepo(Repo):
     async def list_for_user(self, user_id: str) -> Sequence[tuple[str, str, int, int]]:
         """(medium, address, validated_at, added_at) of each of the user's 3PIDs."""
-        t = user_threepids.c
-        result = await self.conn.execute(
-            select(t.medium, t.address, t.validated_at, t.added_at)
-            .where(t.user_id == user_id)
-            .order_by(t.medium, t.address)
-        )
-        return [(row.medium, row.address, row.validated_at, row.added_at) for row in result]
+        rows = await self.sql.rows(_LIST, {"user_id": user_id})
+        return [(r["medium"], r["address"], r["validated_at"], r["added_at"]) for r in rows]
 
     async def replace(self, user_id: str, medium: str, address: str | None, now_ms: int) -> bool:
         """Make ``address`` the user's only 3PID of ``medium``; True when anything changed."""
-        t = user_threepids.c
-        current = await self.conn.execute(
-            select(t.address).where(t.user_id == user_id, t.medium == medium)
-        )
-        addresses = {row.address for row in current}
+        of_medium = {"user_id": user_id, "medium": medium}
+        addresses = {row["address"] for row in await self.sql.rows(_OF_MEDIUM, of_medium)}
         wanted = {address} if address is not None else set()
         if addresses == wanted:
             return False
-        await self.conn.execute(
-            delete(user_threepids).where(t.user_id == user_id, t.medium == medium)
-        )
+        await self.sql.run(_DELETE_MEDIUM, of_medium)
         if address is not None:
-            await self.conn.execute(
-                user_threepids.insert().values(
-                    user_id=user_id,
-                    medium=medium,
-                    address=address,
-                    validated_at=now_ms,
-                    added_at=now_ms,
-                )
-            )
+            await self.sql.run(_ADD, {**of_medium, "address": address, "now": now_ms})
         return True

@@ -5,22 +5,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
-
 from tessera.core.models import User
 from tessera.storage.repos.base import Repo
-from tessera.storage.tables import users
+from tessera.storage.sql import Row
+
+_COLUMNS = "user_id, display_name, avatar_url, password_hash, is_admin, deactivated, created_ts"
+_BY_ID = f"SELECT {_COLUMNS} FROM users WHERE user_id = :user_id"
+# Served by the unique index on lower(user_id).
+_BY_LOWER_ID = f"SELECT {_COLUMNS} FROM users WHERE lower(user_id) = :lower_id"
+_CREATE = (
+    "INSERT INTO users (user_id, display_name, created_ts)"
+    " VALUES (:user_id, :display_name, :created_ts) ON CONFLICT DO NOTHING"
+)
+_COUNT_ACTIVE = "SELECT count(*) AS n FROM users WHERE deactivated = false"
+
+#: Synapse's ``order_by`` values that mean something here → the column.
+_ORDER_COLUMNS = {
+    "name": "user_id",
+    "displayname": "display_name",
+    "admin": "is_admin",
+    "deactivated": "deactivated",
+    "avatar_url": "avatar_url",
+    "creation_ts": "created_ts",
+}
+#: The columns ``_set`` may change (names are spliced into SQL: never from a request).
+_SETTABLE = frozenset({"display_name", "avatar_url", "password_hash", "is_admin", "deactivated"})
 
 
 class UserRepo(Repo):
     async def get(self, user_id: str) -> User | None:
-        row = (await self.conn.execute(_BY_ID, {"user_id": user_id})).first()
-        return _user(row._mapping) if row else None
+        row = await self.sql.row(_BY_ID, {"user_id": user_id})
+        return _user(row) if row else None
 
     async def find_case_insensitive(self, user_id: str) -> Sequence[User]:
         """Every user whose ID equals ``user_id`` ignoring case."""
-        rows = await self.conn.execute(_BY_LOWER_ID, {"lower_id": user_id.lower()})
-        return [_user(row._mapping) for row in rows]
+        rows = await self.sql.rows(_BY_LOWER_ID, {"lower_id": user_id.lower()})
+        return [_user(row) for row in rows]
 
     async def page(
         self,
@@ -37,30 +57,31 @@ class UserRepo(Repo):
 
         ``name`` matches inside the localpart or the display name, ignoring case.
         """
-        conditions = []
+        conditions = ["1 = 1"]
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
         if name:
-            needle = f"%{name.lower()}%"
-            conditions.append(
-                or_(
-                    func.lower(users.c.user_id).like(needle),
-                    func.lower(users.c.display_name).like(needle),
-                )
-            )
+            conditions.append("(lower(user_id) LIKE :needle OR lower(display_name) LIKE :needle)")
+            params["needle"] = f"%{name.lower()}%"
         if deactivated is not None:
-            conditions.append(users.c.deactivated.is_(deactivated))
+            conditions.append("deactivated = :deactivated")
+            params["deactivated"] = deactivated
         if admins is not None:
-            conditions.append(users.c.is_admin.is_(admins))
-        total = (
-            await self.conn.execute(select(func.count()).select_from(users).where(*conditions))
-        ).scalar_one()
-        column = _ORDER_COLUMNS[order_by]
-        ordering = [column.desc() if descending else column.asc(), users.c.user_id.asc()]
-        query = select(users).where(*conditions).order_by(*ordering).offset(offset).limit(limit)
-        return [_user(row._mapping) for row in await self.conn.execute(query)], int(total)
+            conditions.append("is_admin = :admins")
+            params["admins"] = admins
+        where = " AND ".join(conditions)
+        total = await self.sql.row(f"SELECT count(*) AS n FROM users WHERE {where}", params)
+        direction = "DESC" if descending else "ASC"
+        order = f"{_ORDER_COLUMNS[order_by]} {direction}, user_id ASC"
+        rows = await self.sql.rows(
+            f"SELECT {_COLUMNS} FROM users WHERE {where} ORDER BY {order}"
+            " LIMIT :limit OFFSET :offset",
+            params,
+        )
+        return [_user(row) for row in rows], int(total["n"]) if total else 0
 
     async def count_active(self) -> int:
-        query = select(func.count()).select_from(users).where(users.c.deactivated.is_(False))
-        return int((await self.conn.execute(query)).scalar_one())
+        row = await self.sql.row(_COUNT_ACTIVE)
+        return int(row["n"]) if row else 0
 
     async def set_admin(self, user_id: str, admin: bool) -> None:
         await self._set(user_id, is_admin=admin)
@@ -68,7 +89,7 @@ class UserRepo(Repo):
     async def create(self, user_id: str, display_name: str | None, now_ms: int) -> bool:
         """Add a user; False when one with the same (case-folded) ID exists already."""
         values = {"user_id": user_id, "display_name": display_name, "created_ts": now_ms}
-        return await self.insert_if_absent(users, values)
+        return bool(await self.sql.run(_CREATE, values))
 
     async def set_deactivated(self, user_id: str, deactivated: bool) -> None:
         await self._set(user_id, deactivated=deactivated)
@@ -81,24 +102,17 @@ class UserRepo(Repo):
         await self._set(user_id, password_hash=password_hash)
 
     async def _set(self, user_id: str, **values: object) -> None:
-        await self.conn.execute(update(users).where(users.c.user_id == user_id).values(**values))
+        unknown = values.keys() - _SETTABLE
+        if unknown:
+            raise ValueError(f"not a settable user column: {sorted(unknown)}")
+        assignments = ", ".join(f"{column} = :{column}" for column in values)
+        await self.sql.run(
+            f"UPDATE users SET {assignments} WHERE user_id = :user_id",
+            {**values, "user_id": user_id},
+        )
 
 
-_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
-_BY_LOWER_ID = select(users).where(func.lower(users.c.user_id) == bindparam("lower_id"))
-
-#: Synapse's ``order_by`` values that mean something here.
-_ORDER_COLUMNS = {
-    "name": users.c.user_id,
-    "displayname": users.c.display_name,
-    "admin": users.c.is_admin,
-    "deactivated": users.c.deactivated,
-    "avatar_url": users.c.avatar_url,
-    "creation_ts": users.c.created_ts,
-}
-
-
-def _user(row: Any) -> User:
+def _user(row: Row) -> User:
     return User(
         user_id=row["user_id"],
         display_name=row["display_name"],
