@@ -44,10 +44,14 @@ clean:
 
 # The key tables of docs/configuration.md are generated from src/tessera/config/reference.py;
 # tests/unit/test_config_docs.py fails until this has been run after a change there.
-.PHONY: docs
+.PHONY: docs schema
 
 docs: $(VENV)/.installed
 	$(BIN)/tessera config-reference --update docs/configuration.md
+
+# The SQLite schema script a first start runs (generated from storage/tables.py).
+schema: $(VENV)/.installed
+	$(BIN)/python -m tessera.storage.sqlite_schema --update
 
 # Benchmarks (docs/performance.md). `make bench` runs bench/ against a fresh `tessera run`;
 # `make bench-compare` first installs Synapse outside the repo (once) with the shared peer

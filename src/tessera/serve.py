@@ -81,6 +81,8 @@ def uvicorn_config(asgi: Any, read_timeout_s: float, **overrides: Any) -> uvicor
         # X-Forwarded-For is honoured by Frontend, on `x_forwarded` listeners only;
         # uvicorn's own middleware would trust it from 127.0.0.1 on every listener.
         "proxy_headers": False,
+        # The client-server API has no WebSocket endpoint; "auto" imported websockets (2 MiB).
+        "ws": "none",
         "timeout_keep_alive": 75,
     }
     return uvicorn.Config(asgi, **{**options, **overrides})

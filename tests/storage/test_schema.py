@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from tessera.storage import sqlite_schema
 from tessera.storage.database import Database, sqlite_url
 from tessera.storage.migrate import LATEST, current_revision, head_revision, migrate, upgrade
 from tessera.storage.tables import metadata
@@ -71,3 +72,8 @@ def test_latest_constant_names_alembics_head() -> None:
 async def test_migrating_twice_changes_nothing(database: Database) -> None:
     await migrate(database)
     assert await current_revision(database) == head_revision()
+
+
+def test_the_sqlite_schema_script_is_generated_from_the_tables() -> None:
+    # A new SQLite database is created from this script; `make schema` regenerates it.
+    assert sqlite_schema.SCRIPT.read_text() == sqlite_schema.generate(LATEST)

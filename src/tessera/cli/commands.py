@@ -15,6 +15,7 @@ import os
 import shlex
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -104,13 +105,16 @@ def _setup_logging(log_format: str = "text") -> None:
 @contextmanager
 def _database_errors() -> Iterator[None]:
     """One line instead of a traceback when the database cannot be used at startup."""
-    from sqlalchemy.exc import DBAPIError
-
     from tessera.storage.errors import DatabaseUnavailable
 
+    # SQLAlchemy is loaded only for PostgreSQL and migrations: unloaded, it raised nothing.
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+    if sqlalchemy_errors is not None:
+        driver_errors += (sqlalchemy_errors.DBAPIError,)
     try:
         yield
-    except (DatabaseUnavailable, DBAPIError, OSError) as exc:
+    except (DatabaseUnavailable, OSError, *driver_errors) as exc:
         cause = exc.__cause__ or exc
         detail = str(getattr(cause, "orig", None) or cause).splitlines()[0]
         raise CommandError(f"cannot use the database: {type(cause).__name__}: {detail}") from None

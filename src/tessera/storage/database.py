@@ -209,6 +209,14 @@ class Database:
         async with self.read() as repos:
             await repos.ping()
 
+    async def table_names(self) -> set[str]:
+        """The tables of the database (of the connection's schema on PostgreSQL)."""
+        async with self.read() as repos:
+            rows = await repos.sql.rows(self._TABLES)
+        return {row["name"] for row in rows}
+
+    _TABLES = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+
     def pool_stats(self) -> dict[str, int] | None:
         """The connection pool right now: ``size`` (kept open, ``cp_min``), ``max``
         (``cp_max``), ``checked_out`` (in a transaction), ``idle`` (open, waiting) and
@@ -314,6 +322,19 @@ class SqliteDatabase(Database):
             event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
             self._sqlalchemy = engine.connect()
         return self._sqlalchemy
+
+    _TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+
+    async def run_script(self, script: str) -> None:
+        """Run a script of several statements in one transaction (creating the schema)."""
+        with outages_reported():
+            async with self._write_lock:
+                raw = self._connection()
+                try:
+                    raw.executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+                finally:
+                    if raw.in_transaction:
+                        raw.execute("ROLLBACK")
 
     def pool_stats(self) -> dict[str, int] | None:
         return None  # one connection, used synchronously: a pool gauge would always read 0

@@ -1,0 +1,116 @@
+-- Generated from tables.py by `make schema`: do not edit.
+
+CREATE TABLE jwt_used_ids (
+	id_hash BLOB NOT NULL,
+	expiry_ts BIGINT NOT NULL,
+	PRIMARY KEY (id_hash)
+);
+
+CREATE INDEX jwt_used_ids_expiry ON jwt_used_ids (expiry_ts);
+
+CREATE TABLE rate_limit_buckets (
+	name VARCHAR(64) NOT NULL,
+	key_hash BLOB NOT NULL,
+	level DOUBLE NOT NULL,
+	updated_at DOUBLE NOT NULL,
+	full_at DOUBLE NOT NULL,
+	allowed BOOLEAN NOT NULL,
+	PRIMARY KEY (name, key_hash)
+);
+
+CREATE INDEX rate_limit_buckets_full_at ON rate_limit_buckets (full_at);
+
+CREATE TABLE users (
+	user_id VARCHAR(255) NOT NULL,
+	display_name TEXT,
+	avatar_url TEXT,
+	password_hash TEXT,
+	is_admin BOOLEAN DEFAULT 0 NOT NULL,
+	deactivated BOOLEAN DEFAULT 0 NOT NULL,
+	created_ts BIGINT NOT NULL,
+	PRIMARY KEY (user_id)
+);
+
+CREATE UNIQUE INDEX users_user_id_lower ON users (lower(user_id));
+
+CREATE TABLE devices (
+	user_id VARCHAR(255) NOT NULL,
+	device_id VARCHAR(512) NOT NULL,
+	display_name TEXT,
+	last_seen_ip TEXT,
+	last_seen_ts BIGINT,
+	created_ts BIGINT NOT NULL,
+	PRIMARY KEY (user_id, device_id),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE TABLE login_tokens (
+	token_hash BLOB NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	expiry_ts BIGINT NOT NULL,
+	PRIMARY KEY (token_hash),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE TABLE ui_auth_sessions (
+	session_id VARCHAR(64) NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	method VARCHAR(16) NOT NULL,
+	uri TEXT NOT NULL,
+	created_ts BIGINT NOT NULL,
+	completed TEXT DEFAULT '[]' NOT NULL,
+	PRIMARY KEY (session_id),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE TABLE user_threepids (
+	user_id VARCHAR(255) NOT NULL,
+	medium VARCHAR(16) NOT NULL,
+	address TEXT NOT NULL,
+	validated_at BIGINT NOT NULL,
+	added_at BIGINT NOT NULL,
+	PRIMARY KEY (user_id, medium, address),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE TABLE refresh_tokens (
+	id INTEGER NOT NULL,
+	token_hash BLOB NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	device_id VARCHAR(512) NOT NULL,
+	created_ts BIGINT NOT NULL,
+	expiry_ts BIGINT,
+	session_expiry_ts BIGINT,
+	next_token_id INTEGER,
+	PRIMARY KEY (id),
+	FOREIGN KEY(user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE,
+	UNIQUE (token_hash),
+	FOREIGN KEY(next_token_id) REFERENCES refresh_tokens (id) ON DELETE SET NULL
+);
+
+CREATE TABLE access_tokens (
+	id INTEGER NOT NULL,
+	token_hash BLOB NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	device_id VARCHAR(512),
+	created_ts BIGINT NOT NULL,
+	valid_until_ms BIGINT,
+	refresh_token_id INTEGER,
+	used BOOLEAN DEFAULT 0 NOT NULL,
+	puppeted_by VARCHAR(255),
+	PRIMARY KEY (id),
+	FOREIGN KEY(user_id, device_id) REFERENCES devices (user_id, device_id) ON DELETE CASCADE,
+	UNIQUE (token_hash),
+	FOREIGN KEY(refresh_token_id) REFERENCES refresh_tokens (id) ON DELETE CASCADE
+);
+
+CREATE INDEX access_tokens_device ON access_tokens (user_id, device_id);
+
+CREATE INDEX access_tokens_refresh_token ON access_tokens (refresh_token_id);
+
+CREATE TABLE alembic_version (
+	version_num VARCHAR(32) NOT NULL,
+	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+INSERT INTO alembic_version (version_num) VALUES ('0004');
