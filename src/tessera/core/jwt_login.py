@@ -15,16 +15,15 @@ keys), ``check_signature``, ``decode_claims``, then the claim rules of
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from joserfc import jws
 from joserfc.errors import BadSignatureError, DecodeError, JoseError
 from joserfc.jwk import Key
-from joserfc.jws import CompactSignature
 
+from tessera.core import jws_compact
+from tessera.core.jws_compact import CompactJws
 from tessera.core.jwt_claims import ClaimValue, check_claims, display_name, subject
 from tessera.core.jwt_keyset import VerificationKey, VerificationKeys
 from tessera.core.jwt_rejection import JwtRejected, bad_signature, failed, unsupported_algorithm
@@ -102,7 +101,7 @@ class JwtIdentity:
 class ParsedToken:
     """A token split into its parts; nothing in it is trusted yet."""
 
-    compact: CompactSignature
+    compact: CompactJws
     header: dict[str, Any]
 
 
@@ -140,9 +139,9 @@ def parse_token(token: object) -> ParsedToken:
         raw = token.encode("ascii")
     except UnicodeError:
         raise failed("malformed", "decode_error: Token is not ASCII") from None
-    with _rejections():
-        compact = jws.extract_compact(raw)
-        header = compact.headers()
+    with _rejections:
+        compact = jws_compact.extract(raw)
+        header = compact.header
         if not isinstance(header, dict):
             raise DecodeError("Invalid header")
     return ParsedToken(compact, header)
@@ -165,36 +164,49 @@ def check_signature(
     parsed: ParsedToken, keys: tuple[VerificationKey, ...], algorithm: str
 ) -> VerificationKey:
     """The key whose signature the token carries; ``bad_signature`` if none."""
-    with _rejections():
-        for candidate in keys:
-            if jws.validate_compact(parsed.compact, candidate.key, algorithms=[algorithm]):
-                return candidate
-    raise bad_signature()
+    with _rejections:
+        signer = jws_compact.first_signer(parsed.compact, algorithm, [k.key for k in keys])
+    if signer is None:
+        raise bad_signature()
+    return keys[signer]
 
 
 def decode_claims(parsed: ParsedToken) -> dict[str, Any]:
     """The payload as a JSON object (trusted only after ``check_signature``)."""
-    with _rejections():
+    with _rejections:
         claims = json.loads(parsed.compact.payload)
     if not isinstance(claims, dict):
         raise failed("malformed", "invalid_payload: Invalid payload value")
     return claims
 
 
-@contextmanager
-def _rejections() -> Iterator[None]:
-    """joserfc's and the JSON parser's errors, as the rejections Synapse words them."""
-    try:
-        yield
-    except BadSignatureError:
-        raise bad_signature() from None
-    except JoseError as exc:
-        raise failed("malformed", f"{exc.error}: {exc.description}") from None
-    except (TypeError, AttributeError, KeyError):
-        # joserfc trusts header shapes it has not checked (e.g. `"crit": 1`);
-        # any such header is malformed, and never a server error.
-        raise failed("malformed", "decode_error: Invalid header") from None
-    except (ValueError, RecursionError):
-        # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
-        # nested deeper than the parser goes; joserfc only parsed the header.
-        raise failed("malformed", "invalid_payload: Invalid payload value") from None
+class _Rejections:
+    """joserfc's and the JSON parser's errors, as the rejections Synapse words them.
+
+    A class rather than a ``@contextmanager`` generator: it wraps every step of
+    every login, and a generator's set-up cost as much as the step it wrapped.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object
+    ) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, BadSignatureError):
+            raise bad_signature() from None
+        if isinstance(exc, JoseError):
+            raise failed("malformed", f"{exc.error}: {exc.description}") from None
+        if isinstance(exc, TypeError | AttributeError | KeyError):
+            # joserfc trusts header shapes it has not checked (e.g. `"crit": 1`);
+            # any such header is malformed, and never a server error.
+            raise failed("malformed", "decode_error: Invalid header") from None
+        if isinstance(exc, ValueError | RecursionError):
+            # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
+            # nested deeper than the parser goes; joserfc only parsed the header.
+            raise failed("malformed", "invalid_payload: Invalid payload value") from None
+
+
+_rejections = _Rejections()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,13 +15,39 @@ from tessera.http.responses import JsonResponse
 logger = logging.getLogger(__name__)
 
 
+#: An ASGI answer: status, headers, body.
+RawResponse = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
 def render(error: MatrixError) -> JsonResponse:
     """The JSON body and status for ``error`` (plus ``Retry-After`` on rate limits)."""
     response = JsonResponse(error.body(), status_code=error.status)
+    retry_after = _retry_after(error)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def render_raw(error: MatrixError) -> RawResponse:
+    """``render`` for ASGI code that sends its own messages (``http.fast``).
+
+    The same status, headers and bytes, without building a Starlette
+    ``Response`` (a tenth of a rejected login's time went there).
+    """
+    body = orjson.dumps(error.body())
+    headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+    retry_after = _retry_after(error)
+    if retry_after is not None:
+        headers.append((b"retry-after", b"%d" % retry_after))
+    return error.status, headers, body
+
+
+def _retry_after(error: MatrixError) -> int | None:
+    """Seconds to send in ``Retry-After``: ``retry_after_ms`` rounded up, at least 1."""
     retry_after_ms = error.extra.get("retry_after_ms")
     if isinstance(retry_after_ms, int):
-        response.headers["Retry-After"] = str(max(1, -(-retry_after_ms // 1000)))
-    return response
+        return max(1, -(-retry_after_ms // 1000))
+    return None
 
 
 async def matrix_error(_request: Request, exc: Exception) -> Response:

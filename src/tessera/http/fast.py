@@ -17,7 +17,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from tessera.http.body import ClientGone
-from tessera.http.errors import error_for, render
+from tessera.http.errors import error_for, render_raw
 
 _JSON = (b"content-type", b"application/json")
 
@@ -39,8 +39,7 @@ async def respond(route: FastRoute, scope: Scope, receive: Receive, send: Send) 
     except ClientGone:
         return
     except Exception as exc:  # every failure becomes a Matrix error, as in Starlette's handlers
-        response = render(error_for(exc, scope.get("tessera.request_id", "-")))
-        status, body, headers = response.status_code, bytes(response.body), response.raw_headers
+        status, headers, body = render_raw(error_for(exc, scope.get("tessera.request_id", "-")))
     else:
         status, headers = 200, [_JSON, (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
