@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tessera.storage.errors import DatabaseUnavailable
 from tessera.storage.repos import Repos
 from tessera.storage.sql import PostgresSql, SqliteSql
+from tessera.storage.sqlite_checkpoints import Checkpointer
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection
@@ -267,6 +268,7 @@ class SqliteDatabase(Database):
         self.path = path
         self._raw: sqlite3.Connection | None = None
         self._sqlalchemy: Connection | None = None
+        self._checkpointer: Checkpointer | None = None
         self._write_lock = asyncio.Lock()
 
     def _connection(self) -> sqlite3.Connection:
@@ -276,6 +278,9 @@ class SqliteDatabase(Database):
             raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             for pragma in _SQLITE_PRAGMAS:
                 raw.execute(pragma)
+            if self.path != ":memory:":
+                raw.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
+                self._checkpointer = Checkpointer(self.path)
             self._raw = raw
         return self._raw
 
@@ -297,6 +302,8 @@ class SqliteDatabase(Database):
                     _end(raw, "ROLLBACK")
                     raise
                 _end(raw, "COMMIT")
+                if self._checkpointer is not None:
+                    self._checkpointer.committed(raw)
 
     @asynccontextmanager
     async def single_write(self) -> AsyncIterator[Repos]:
@@ -344,7 +351,11 @@ class SqliteDatabase(Database):
             self._sqlalchemy.close()
             self._sqlalchemy.engine.dispose()
             self._sqlalchemy = None
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._raw is not None:
+            # The last connection to close checkpoints the WAL and removes it.
             self._raw.close()
             self._raw = None
 
