@@ -107,18 +107,19 @@ def _database_errors() -> Iterator[None]:
     """One line instead of a traceback when the database cannot be used at startup."""
     from tessera.storage.errors import DatabaseUnavailable
 
-    # SQLAlchemy is loaded only for PostgreSQL and migrations: unloaded, it raised nothing.
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
-    driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
-    if sqlalchemy_errors is not None:
-        driver_errors += (sqlalchemy_errors.DBAPIError,)
     try:
         yield
-    except (DatabaseUnavailable, OSError, *driver_errors) as exc:
-        cause = exc.__cause__ or exc
-        detail = str(getattr(cause, "orig", None) or cause).splitlines()[0]
-        raise CommandError(f"cannot use the database: {type(cause).__name__}: {detail}") from None
     except Exception as exc:
+        # SQLAlchemy is loaded only for PostgreSQL and migrations: unloaded, it raised nothing.
+        sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+        if isinstance(exc, (DatabaseUnavailable, OSError, sqlite3.Error)) or (
+            sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError)
+        ):
+            cause = exc.__cause__ or exc
+            detail = str(getattr(cause, "orig", None) or cause).splitlines()[0]
+            raise CommandError(
+                f"cannot use the database: {type(cause).__name__}: {detail}"
+            ) from None
         # Alembic is only imported when a migration runs (0.13 s and 10 MiB a start
         # otherwise): if it is not loaded, this cannot be one of its errors.
         alembic_util = sys.modules.get("alembic.util")
