@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import string
 
 from tessera.core.tokens import (
     ACCESS_TOKEN_PREFIX,
@@ -81,3 +82,10 @@ def test_device_ids_are_random() -> None:
     assert len(device_ids) == SAMPLES
     letters_used = set("".join(device_ids))
     assert letters_used == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def test_every_position_of_a_device_id_takes_every_letter() -> None:
+    # Ten digits of one random number: a range too small would fix the last letters.
+    device_ids = [mint_device_id() for _ in range(2000)]
+    for position in range(10):
+        assert {device_id[position] for device_id in device_ids} == set(string.ascii_uppercase)

@@ -14,6 +14,8 @@ ACCESS_TOKEN_PREFIX = "tat_"
 REFRESH_TOKEN_PREFIX = "trt_"
 LOGIN_TOKEN_PREFIX = "tlt_"
 _DEVICE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DEVICE_ID_LENGTH = 10
+_DEVICE_ID_SPACE = len(_DEVICE_ALPHABET) ** _DEVICE_ID_LENGTH
 
 
 def mint_access_token() -> str:
@@ -42,5 +44,14 @@ def hash_token(token: str) -> bytes:
 
 
 def mint_device_id() -> str:
-    """Ten random uppercase letters, as Synapse generates device IDs."""
-    return "".join(secrets.choice(_DEVICE_ALPHABET) for _ in range(10))
+    """Ten random uppercase letters, as Synapse generates device IDs.
+
+    One draw below 26**10 read as ten base-26 digits: as uniform as ten
+    ``secrets.choice`` calls, with one ``getrandom`` call instead of ten.
+    """
+    number = secrets.randbelow(_DEVICE_ID_SPACE)
+    letters = []
+    for _ in range(_DEVICE_ID_LENGTH):
+        number, digit = divmod(number, len(_DEVICE_ALPHABET))
+        letters.append(_DEVICE_ALPHABET[digit])
+    return "".join(letters)
