@@ -1,4 +1,4 @@
-"""The bare-stack ceiling: Starlette on uvicorn (httptools, uvloop), as Tessera runs them.
+"""The bare-stack ceiling: Starlette on uvicorn (httptools, uvloop), with nothing of Tessera.
 
 Answers the paths the scenarios use with fixed bodies: no JWT check, no
 database, no access log. Whatever Tessera reaches on whoami is measured

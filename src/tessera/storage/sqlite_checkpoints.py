@@ -14,7 +14,7 @@ A passive checkpoint cannot restart the WAL while writes keep coming, so
 under sustained load the file would grow without end. When it holds
 ``WAL_LIMIT_BYTES`` the writer itself runs one ``RESTART`` checkpoint: the
 thread has copied almost everything by then, so it is one stall of ~4 ms
-per 128 MiB of writes instead of one of 5-7 ms per 4 MiB. The WAL file then
+per 256 MiB of writes instead of one of 5-7 ms per 4 MiB. The WAL file then
 keeps its size on disk and is written again from its start.
 """
 
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 #: Commits between two wake-ups of the checkpoint thread.
 WAKE_EVERY = 64
 #: WAL size past which the writer checkpoints and restarts the log itself.
-WAL_LIMIT_BYTES = 128 * 1024 * 1024
+WAL_LIMIT_BYTES = 256 * 1024 * 1024
 #: SQLite's default page size: what one WAL frame holds.
 PAGE_BYTES = 4096
 
@@ -57,12 +57,16 @@ class Checkpointer:
         if self._commits % WAKE_EVERY == 0:
             self._wake.set()
         if self._wal_frames * PAGE_BYTES > WAL_LIMIT_BYTES or self._failed:
+            # Not while the thread checkpoints (its fsync would be waited for): next commit.
+            if not self._checkpointing.acquire(blocking=False):
+                return
             self._wal_frames = 0
             try:
-                with self._checkpointing:
-                    writer.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                writer.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
             except sqlite3.Error as exc:  # the commit stands; the next restart retries
                 logger.warning("WAL checkpoint failed: %s", exc)
+            finally:
+                self._checkpointing.release()
 
     def stop(self) -> None:
         """Let the thread finish its checkpoint, if one is running, and end."""
