@@ -106,11 +106,11 @@ CREATE TABLE access_tokens (
 
 CREATE INDEX access_tokens_device ON access_tokens (user_id, device_id);
 
-CREATE INDEX access_tokens_refresh_token ON access_tokens (refresh_token_id);
+CREATE INDEX access_tokens_refresh_token ON access_tokens (refresh_token_id) WHERE refresh_token_id IS NOT NULL;
 
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 
-INSERT INTO alembic_version (version_num) VALUES ('0004');
+INSERT INTO alembic_version (version_num) VALUES ('0005');

@@ -92,7 +92,15 @@ access_tokens = Table(
     ),
 )
 Index("access_tokens_device", access_tokens.c.user_id, access_tokens.c.device_id)
-Index("access_tokens_refresh_token", access_tokens.c.refresh_token_id)
+# Only tokens with a refresh token (ON DELETE CASCADE looks them up): most have
+# none, and indexing their NULLs made every login write one more page.
+_has_refresh_token = access_tokens.c.refresh_token_id.is_not(None)
+Index(
+    "access_tokens_refresh_token",
+    access_tokens.c.refresh_token_id,
+    postgresql_where=_has_refresh_token,
+    sqlite_where=_has_refresh_token,
+)
 
 login_tokens = Table(
     "login_tokens",
