@@ -225,7 +225,6 @@ def build_app(
         config.max_request_body_size,
         access_log=access_log,
         metrics=metrics,
-        read_timeout=config.request_read_timeout / 1000,
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)

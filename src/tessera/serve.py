@@ -61,8 +61,7 @@ async def serve(
 ) -> None:
     """Serve until SIGINT/SIGTERM; the app's lifespan closes the database on the way out.
 
-    ``read_timeout_s`` bounds how long a request's headers may take (the body's
-    own deadline is the app's).
+    ``read_timeout_s`` bounds how long a request's headers may take, and then its body.
     """
     # The app's lifespan closes the database: uvicorn runs it before it
     # re-raises SIGTERM on itself, which a `finally` here would not survive.
@@ -87,21 +86,11 @@ def uvicorn_config(asgi: Any, read_timeout_s: float, **overrides: Any) -> uvicor
     return uvicorn.Config(asgi, **{**options, **overrides})
 
 
-def http_protocol(read_timeout_s: float) -> type[asyncio.Protocol] | str:
-    """httptools with Tessera's additions (``uvicorn_protocol``) where installed, else h11."""
-    if not _has("httptools"):
-        return "h11"
+def http_protocol(read_timeout_s: float) -> type[asyncio.Protocol]:
+    """httptools with Tessera's additions (``uvicorn_protocol``): deadlines, one write each."""
     from tessera.uvicorn_protocol import tessera_protocol
 
     return tessera_protocol(read_timeout_s)
-
-
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
 
 
 def event_loop_runner() -> object:

@@ -6,7 +6,6 @@ microseconds per request instead of a task and a queue.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import time
@@ -49,13 +48,6 @@ class HeadersTooLarge(MatrixError):
         super().__init__(ErrCode.TOO_LARGE, "Request headers too large", status=431)
 
 
-class BodyTimeout(MatrixError):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(
-            ErrCode.UNKNOWN, f"Request body not received within {seconds:g} s", status=408
-        )
-
-
 class Frontend:
     """Wraps the Starlette app: everything here applies to every HTTP request."""
 
@@ -65,12 +57,9 @@ class Frontend:
         max_body_size: int,
         access_log: AccessLog | None = None,
         metrics: Metrics | None = None,
-        read_timeout: float = 30.0,
     ) -> None:
         self.app = app
         self.max_body_size = max_body_size
-        #: Seconds a client has, from the first read, to deliver the whole body.
-        self.read_timeout = read_timeout
         self.access_log = access_log or AccessLog()
         self.metrics = metrics
         #: Ports of listeners with ``x_forwarded: true``: behind a trusted proxy.
@@ -143,6 +132,8 @@ class Frontend:
                 await _send_json(send_with_headers, 500, _INTERNAL)
             # Starlette's error middleware has logged it; don't crash the server.
         finally:
+            # The protocol answered a body that came too late (uvicorn_protocol): its 408.
+            status = status or scope.get("tessera.status", 0)
             if self.metrics is not None:
                 endpoint = scope.get("endpoint")
                 name = getattr(endpoint, "__qualname__", "unmatched")
@@ -169,28 +160,20 @@ class Frontend:
         return None
 
     def _limited(self, receive: Receive) -> Receive:
-        """``receive`` that refuses a body once it passes the size limit or the time limit.
+        """``receive`` that refuses a body once it passes the size limit.
 
-        The time limit is a deadline for the whole body, not for each chunk, so a
-        client trickling a byte at a time (slowloris) cannot hold a request open:
-        uvicorn itself waits for a body forever.
+        The body's time limit is the protocol's (``uvicorn_protocol``): a
+        timer here around every read cost 4% of a rejected login.
         """
         seen = 0
         limit = self.max_body_size
-        deadline: float | None = None
         complete = False
 
         async def limited_receive() -> Message:
-            nonlocal seen, deadline, complete
+            nonlocal seen, complete
+            message = await receive()
             if complete:  # after the body, receive() waits for a disconnect: no limit
-                return await receive()
-            if deadline is None:
-                deadline = asyncio.get_running_loop().time() + self.read_timeout
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                raise BodyTimeout(self.read_timeout) from None
+                return message
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
