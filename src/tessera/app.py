@@ -104,7 +104,8 @@ async def _follow_invalidations(
     with contextlib.suppress(TimeoutError):
         # Not listening yet means the listener has logged why and keeps trying;
         # meanwhile the cache's 1 s TTL still bounds how stale a token can be.
-        await asyncio.wait_for(listener.listening.wait(), LISTEN_WAIT)
+        async with asyncio.timeout(LISTEN_WAIT):
+            await listener.listening.wait()
     return follower
 
 

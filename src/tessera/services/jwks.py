@@ -116,7 +116,10 @@ class RemoteKeySet:
             self._in_flight.add_done_callback(self._forget_in_flight)
         try:
             # shield: a login giving up after the timeout must not cancel the fetch others share.
-            return await asyncio.wait_for(asyncio.shield(self._in_flight), self._timeout)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+            # that races the fetch's end, and then `run` never stopped (a hang at shutdown).
+            async with asyncio.timeout(self._timeout):
+                return await asyncio.shield(self._in_flight)
         except TimeoutError:
             return False
 
@@ -126,7 +129,8 @@ class RemoteKeySet:
     async def _fetch_once(self) -> bool:
         self.fetches += 1
         try:
-            fetched = await asyncio.wait_for(self._fetch(self._uri, self._timeout), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                fetched = await self._fetch(self._uri, self._timeout)
             keys = self._load(fetched.body)
         except Exception as exc:
             self._count("error")

@@ -80,7 +80,10 @@ class InvalidationListener:
             delay = min(delay * 2, self._max_backoff)
 
     async def _listen_once(self, cache: SessionCache) -> None:
-        connection = await asyncio.wait_for(self._connect(), self._ping_interval * 2)
+        # asyncio.timeout, not wait_for, throughout: Python 3.11's wait_for can swallow a
+        # cancellation that races the awaited call's end, and shutdown would wait forever.
+        async with asyncio.timeout(self._ping_interval * 2):
+            connection = await self._connect()
         try:
             closed = asyncio.Event()
             connection.add_termination_listener(lambda _conn: closed.set())
@@ -96,10 +99,12 @@ class InvalidationListener:
             self.listening.set()
             while not closed.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(closed.wait(), self._ping_interval)
-                    return
+                    async with asyncio.timeout(self._ping_interval):
+                        await closed.wait()
+                        return
                 # A dead network path closes nothing by itself: ask, with a deadline.
-                await asyncio.wait_for(connection.execute("SELECT 1"), self._ping_interval)
+                async with asyncio.timeout(self._ping_interval):
+                    await connection.execute("SELECT 1")
         finally:
             await _close(connection)
 
