@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 from collections.abc import Sequence
 from typing import Any
@@ -12,41 +11,22 @@ import uvicorn
 
 from tessera.app import Application
 from tessera.config import ListenerConfig
+from tessera.listeners import Bound, bind_each
 
-logger = logging.getLogger(__name__)
+
+def bind_listeners(listeners: Sequence[ListenerConfig]) -> Bound:
+    """One listening socket per (listener, address); see ``listeners.bind_each``."""
+    return bind_each(listeners, _listening_socket)
 
 
-def bind_listeners(
-    listeners: Sequence[ListenerConfig],
-) -> list[tuple[socket.socket, ListenerConfig]]:
-    """One listening socket per (listener, address).
-
-    An address that cannot be bound (``::`` on a host without IPv6, say) is
-    skipped with a warning, as long as something else could be bound.
-
-    Raises:
-        OSError: when no socket at all could be bound.
-    """
-    sockets: list[tuple[socket.socket, ListenerConfig]] = []
-    failures: list[str] = []
-    for listener in listeners:
-        for address in listener.bind_addresses:
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            try:
-                sock = socket.create_server((address, listener.port), family=family, backlog=2048)
-            except OSError as exc:
-                failures.append(f"{address}:{listener.port} ({exc.strerror})")
-                continue
-            sock.setblocking(False)
-            # Answers go out at once, not after the client's delayed ACK (uvloop sets this
-            # on each connection itself; plain asyncio does not). Accepted sockets inherit it.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sockets.append((sock, listener))
-    for failure in failures:
-        logger.warning("could not bind %s", failure)
-    if not sockets:
-        raise OSError("no listener could be bound: " + "; ".join(failures or ["none configured"]))
-    return sockets
+def _listening_socket(address: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.create_server((address, port), family=family, backlog=2048)
+    sock.setblocking(False)
+    # Answers go out at once, not after the client's delayed ACK (uvloop sets this
+    # on each connection itself; plain asyncio does not). Accepted sockets inherit it.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def socket_url(sock: socket.socket) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from tessera.config import ListenerConfig
+from tessera.listeners import Bound, bind_each
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ MAX_RESTART_DELAY = 30.0
 STOP_TIMEOUT = 30.0
 _SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP}
 
-Bound = list[tuple[socket.socket, ListenerConfig]]
-
 
 def supported() -> bool:
     """Whether this platform can share a port between processes (Linux, the BSDs)."""
@@ -53,24 +52,8 @@ def supported() -> bool:
 
 
 def reserve(listeners: Sequence[ListenerConfig]) -> Bound:
-    """One bound, non-listening anchor per (listener, address); like ``bind_listeners``.
-
-    Raises:
-        OSError: when no address at all could be bound.
-    """
-    anchors: Bound = []
-    failures: list[str] = []
-    for listener in listeners:
-        for address in listener.bind_addresses:
-            try:
-                anchors.append((_reuseport_socket(address, listener.port), listener))
-            except OSError as exc:
-                failures.append(f"{address}:{listener.port} ({exc.strerror})")
-    for failure in failures:
-        logger.warning("could not bind %s", failure)
-    if not anchors:
-        raise OSError("no listener could be bound: " + "; ".join(failures or ["none configured"]))
-    return anchors
+    """One bound, non-listening anchor per (listener, address); see ``listeners.bind_each``."""
+    return bind_each(listeners, _reuseport_socket)
 
 
 def listen_like(anchors: Bound) -> Bound:

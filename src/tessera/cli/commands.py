@@ -14,7 +14,6 @@ import logging
 import os
 import shlex
 import signal
-import socket
 import sqlite3
 import sys
 import time
@@ -23,16 +22,14 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from tessera.config import Config, ConfigError, JwtConfig, ListenerConfig, load_config
+from tessera.config import Config, ConfigError, JwtConfig, load_config
 from tessera.config.generate import generate_config as render_config
 from tessera.core.jwt_keys import HMAC_ALGORITHMS, is_weak_hmac_secret
 from tessera.core.jwt_keyset import is_jwk
+from tessera.listeners import Bound
 from tessera.policy import build_claim_mapping, build_jwt_policy
 
 logger = logging.getLogger("tessera")
-
-#: Bound sockets and the listener each serves.
-Bound = list[tuple[socket.socket, ListenerConfig]]
 
 
 class CommandError(Exception):
