@@ -85,7 +85,7 @@ def build_admin(config: Config) -> tuple[Admin, Database]:
         db,
         config.server_name,
         authenticator,
-        Accounts(db, authenticator),
+        Accounts(authenticator),
         passwords,
         LastSeen(db, system_clock),
         system_clock,
@@ -143,7 +143,7 @@ def build_app(
 
     jwt_keys = build_jwt_login(config, clock, metrics)
     jwt = jwt_keys.login if jwt_keys is not None else None
-    accounts = Accounts(db, authenticator)
+    accounts = Accounts(authenticator)
     passwords = Passwords(config.password.pepper, config.bcrypt_rounds)
     rc = config.rc_login
     failed_logins = _rate_limit(db, clock, "rc_login.failed_attempts", rc.failed_attempts)

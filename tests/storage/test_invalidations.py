@@ -132,7 +132,7 @@ async def test_a_deactivation_elsewhere_forgets_every_token_of_the_user(
     for token in (f"{ALICE}/D1", f"{ALICE}/D2", f"{BOB}/B1"):
         await remote.requester(token)
 
-    await Accounts(database, Authenticator(database)).deactivate_user(ALICE)
+    await Accounts(Authenticator(database)).deactivate_user(ALICE)
     await recorder.until("user", ALICE)
 
     for token in (f"{ALICE}/D1", f"{ALICE}/D2"):

@@ -171,10 +171,8 @@ class Admin:
         await self.user(requester, user_id)
         if not storable(device_id):  # could never have been stored: nothing to delete
             return
-        async with self._store.write() as txn:
+        async with self._auth.ending_sessions(user_id, [device_id]) as txn:
             await txn.devices.delete(user_id, device_id)
-            await txn.invalidations.devices(user_id, [device_id])
-        self._auth.forget_device(user_id, device_id)
 
     async def login_as(self, requester: Requester, user_id: str, valid_until_ms: object) -> str:
         """An access token that acts as ``user_id``, for support ("log in as user").

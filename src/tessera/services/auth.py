@@ -2,10 +2,11 @@
 
 Every authenticated request starts here, so the lookup is cached. A logout or
 deactivation made through this process is honoured at once, because the
-services that end sessions call ``forget_*`` before answering. On PostgreSQL
-they also announce it in their transaction, and every other process (another
-worker, the CLI) hears it through ``storage/invalidation_listener.py`` and
-forgets within milliseconds. An entry lives at most ``ttl`` seconds (default
+services that end sessions do it in ``ending_sessions``, which forgets the
+cached tokens before they answer. On PostgreSQL it also announces the change
+in their transaction, and every other process (another worker, the CLI)
+hears it through ``storage/invalidation_listener.py`` and forgets within
+milliseconds. An entry lives at most ``ttl`` seconds (default
 1 s) whatever happens, which bounds staleness when an announcement is lost or
 a row changes behind Tessera's back.
 """
@@ -13,14 +14,15 @@ a row changes behind Tessera's back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 
 from tessera.core.errors import UnknownToken
 from tessera.core.models import AccessTokenInfo, Requester
 from tessera.core.tokens import hash_token
 from tessera.services.clock import Clock, now_ms, system_clock
 from tessera.services.last_seen import LastSeen
-from tessera.storage.ports import Store
+from tessera.storage.ports import Store, Transaction
 
 #: How long a cached token stays trusted without asking the database again.
 DEFAULT_CACHE_TTL = 1.0
@@ -100,13 +102,33 @@ class Authenticator:
         assert info.refresh_token_id is not None
         requester = info.requester
         assert requester.device_id is not None  # refresh tokens always belong to a device
-        async with self._store.write() as txn:
+        # The predecessor's access token goes from the database, and so from caches.
+        async with self.ending_sessions(requester.user_id, [requester.device_id]) as txn:
             await txn.tokens.mark_used(requester.token_id)
             await txn.refresh_tokens.delete_predecessors(info.refresh_token_id)
-            await txn.invalidations.devices(requester.user_id, [requester.device_id])
-        # The predecessor's access token is gone from the database: from the cache too.
-        self.forget_device(requester.user_id, requester.device_id)
         return AccessTokenInfo(info.requester, info.valid_until_ms, info.refresh_token_id, True)
+
+    @asynccontextmanager
+    async def ending_sessions(
+        self, user_id: str, device_ids: Sequence[str] | None = None
+    ) -> AsyncIterator[Transaction]:
+        """A write transaction that ends sessions of ``user_id``: of ``device_ids``, or all.
+
+        Other processes are told in the transaction (they hear it only if it
+        commits); this process's cache forgets once it has committed, so no
+        request re-reads the old rows in between.
+        """
+        async with self._store.write() as txn:
+            yield txn
+            if device_ids is None:
+                await txn.invalidations.user(user_id)
+            else:
+                await txn.invalidations.devices(user_id, device_ids)
+        if device_ids is None:
+            self.forget_user(user_id)
+        else:
+            for device_id in device_ids:
+                self.forget_device(user_id, device_id)
 
     def forget_device(self, user_id: str, device_id: str) -> None:
         """Drop cached tokens of one device (it was logged out or deleted)."""

@@ -47,8 +47,5 @@ class Devices:
     async def delete(self, requester: Requester, device_ids: Sequence[str]) -> None:
         """Delete devices (unknown IDs are ignored); their tokens stop working at once."""
         device_ids = [d for d in device_ids if storable(d)]  # the rest cannot exist
-        async with self._store.write() as txn:
+        async with self._auth.ending_sessions(requester.user_id, device_ids) as txn:
             await txn.devices.delete_many(requester.user_id, device_ids)
-            await txn.invalidations.devices(requester.user_id, device_ids)
-        for device_id in device_ids:
-            self._auth.forget_device(requester.user_id, device_id)

@@ -132,25 +132,20 @@ class Sessions:
 
         A device-less token (an admin's "log in as user") goes alone, as in Synapse.
         """
-        async with self._store.write() as txn:
-            if requester.device_id is None:
-                await txn.tokens.delete(requester.token_id)
-                await txn.invalidations.user(requester.user_id)  # rare: no per-token notice
-            else:
+        if requester.device_id is not None:
+            async with self._auth.ending_sessions(requester.user_id, [requester.device_id]) as txn:
                 await txn.devices.delete(requester.user_id, requester.device_id)
-                await txn.invalidations.devices(requester.user_id, [requester.device_id])
-        if requester.device_id is None:
-            self._auth.forget_token(requester.user_id, requester.token_id)
-        else:
-            self._auth.forget_device(requester.user_id, requester.device_id)
+            return
+        async with self._store.write() as txn:
+            await txn.tokens.delete(requester.token_id)
+            await txn.invalidations.user(requester.user_id)  # rare: no per-token notice
+        self._auth.forget_token(requester.user_id, requester.token_id)
 
     async def logout_all(self, requester: Requester) -> None:
         """End every session of the requester's user, admins' tokens for it included."""
-        async with self._store.write() as txn:
+        async with self._auth.ending_sessions(requester.user_id) as txn:
             await txn.devices.delete_all(requester.user_id)
             await txn.tokens.delete_deviceless(requester.user_id)
-            await txn.invalidations.user(requester.user_id)
-        self._auth.forget_user(requester.user_id)
 
 
 def _remaining(valid_until: int | None, now: int) -> int | None:
