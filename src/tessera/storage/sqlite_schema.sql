@@ -88,6 +88,10 @@ CREATE TABLE refresh_tokens (
 	FOREIGN KEY(next_token_id) REFERENCES refresh_tokens (id) ON DELETE SET NULL
 );
 
+CREATE INDEX refresh_tokens_device ON refresh_tokens (user_id, device_id);
+
+CREATE INDEX refresh_tokens_next_token ON refresh_tokens (next_token_id) WHERE next_token_id IS NOT NULL;
+
 CREATE TABLE access_tokens (
 	id INTEGER NOT NULL,
 	token_hash BLOB NOT NULL,
@@ -113,4 +117,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 
-INSERT INTO alembic_version (version_num) VALUES ('0005');
+INSERT INTO alembic_version (version_num) VALUES ('0006');

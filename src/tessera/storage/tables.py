@@ -70,6 +70,18 @@ refresh_tokens = Table(
     ),
 )
 
+# A device's deletion (ON DELETE CASCADE) finds its refresh tokens by device;
+# refreshes and ON DELETE SET NULL find predecessors by their successor (only
+# rows that have one are indexed).
+Index("refresh_tokens_device", refresh_tokens.c.user_id, refresh_tokens.c.device_id)
+_has_successor = refresh_tokens.c.next_token_id.is_not(None)
+Index(
+    "refresh_tokens_next_token",
+    refresh_tokens.c.next_token_id,
+    postgresql_where=_has_successor,
+    sqlite_where=_has_successor,
+)
+
 access_tokens = Table(
     "access_tokens",
     metadata,
