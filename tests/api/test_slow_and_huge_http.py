@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
 
 import pytest
@@ -98,12 +99,19 @@ async def assert_still_serving(live: LiveServer) -> None:
 # --- a body that never finishes --------------------------------------------------------------
 
 
-async def test_trickled_body_gets_408_and_the_connection_closes(start_server: StartServer) -> None:
+async def test_trickled_body_gets_408_and_the_connection_closes(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.INFO, logger="tessera.access")
     async with start_server(request_read_timeout=1000) as live:
         head = b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n{" % LOGIN.encode()
         # A byte every 0.2 s would take 200 s; each byte alone is well within any idle limit.
         answer = await raw_request(live, head, [b" "] * 1000, pause=0.2)
         await assert_still_serving(live)
+        await asyncio.sleep(0.2)  # the access log writes its lines every 50 ms
+
+    # The protocol answered, not the app: the access log still says what the client got.
+    assert f"POST {LOGIN} 408 " in capfd.readouterr().err
 
     assert answer.status == 408, answer.head
     assert answer.closed
