@@ -70,3 +70,25 @@ def _frames_in_wal(path: Path) -> int:
         return int(frames)
     finally:
         other.close()
+
+
+async def test_without_the_thread_sqlite_checkpoints_in_the_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot_open(*_args: object, **_kwargs: object) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    class NoConnections:  # the thread's sqlite3: every connect fails
+        connect = staticmethod(cannot_open)
+        Error = sqlite3.Error
+
+    monkeypatch.setattr(sqlite_checkpoints, "sqlite3", NoConnections)
+    path = tmp_path / "tessera.db"
+    database = await _sqlite(path)
+    size_before = path.stat().st_size
+    try:
+        # ~3,000-byte names: 600 commits write well past SQLite's 1,000-page checkpoint.
+        await _add_users(database, 600)
+        assert path.stat().st_size > size_before + 1024 * 1024
+    finally:
+        await database.close()

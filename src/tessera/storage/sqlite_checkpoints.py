@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 WAKE_EVERY = 64
 #: WAL size past which the writer checkpoints and restarts the log itself.
 WAL_LIMIT_BYTES = 256 * 1024 * 1024
+#: SQLite's default automatic checkpoint, in pages, for when the thread cannot run.
+SQLITE_AUTOCHECKPOINT_PAGES = 1000
 #: SQLite's default page size: what one WAL frame holds.
 PAGE_BYTES = 4096
 
@@ -43,7 +45,7 @@ class Checkpointer:
         # Held by whichever thread checkpoints: a second checkpoint would only get SQLITE_BUSY.
         self._checkpointing = threading.Lock()
         self._stopping = False
-        #: The thread could not open the database: every commit checkpoints.
+        #: The thread could not open the database: the writer goes back to SQLite's checkpoints.
         self._failed = False
         self._commits = 0
         #: Frames in the WAL when the thread last checkpointed (it grows from there).
@@ -56,7 +58,10 @@ class Checkpointer:
         self._commits += 1
         if self._commits % WAKE_EVERY == 0:
             self._wake.set()
-        if self._wal_frames * PAGE_BYTES > WAL_LIMIT_BYTES or self._failed:
+        if self._failed:  # no thread: SQLite's own checkpoints, in the commits, as before
+            self._failed = False
+            writer.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
+        if self._wal_frames * PAGE_BYTES > WAL_LIMIT_BYTES:
             # Not while the thread checkpoints (its fsync would be waited for): next commit.
             if not self._checkpointing.acquire(blocking=False):
                 return
