@@ -65,7 +65,7 @@ SYNAPSE_VENV ?= $(HOME)/.cache/peers/synapse-venv
 
 .PHONY: bench bench-compare synapse-venv
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) $(BENCH_ARGS)
 
 synapse-venv:
@@ -75,7 +75,7 @@ synapse-venv:
 		SYNAPSE_VENV="$(SYNAPSE_VENV)" NO_POSTGRES=1 PYTHON=$(PYTHON) $(SYNAPSE_PEER)/setup-venv.sh; \
 	fi
 
-bench-compare: $(VENV)/.installed synapse-venv
+bench-compare: $(VENV)/.installed-dev synapse-venv
 	$(BIN)/python -m bench.run --compare --duration $(BENCH_DURATION) \
 		--peers $(SYNAPSE_PEER) --synapse-venv "$(SYNAPSE_VENV)" $(BENCH_ARGS)
 
@@ -88,5 +88,5 @@ SOAK_ARGS ?=
 
 .PHONY: soak
 
-soak: $(VENV)/.installed
+soak: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.soak --rate $(SOAK_RATE) --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
