@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import ErrCode, MatrixError, Unavailable
-from tessera.http.responses import JsonResponse
 
 logger = logging.getLogger(__name__)
 
@@ -19,20 +18,20 @@ logger = logging.getLogger(__name__)
 RawResponse = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
-def render(error: MatrixError) -> JsonResponse:
-    """The JSON body and status for ``error`` (plus ``Retry-After`` on rate limits)."""
-    response = JsonResponse(error.body(), status_code=error.status)
-    retry_after = _retry_after(error)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
+def render(error: MatrixError) -> Response:
+    """``render_raw`` as a Starlette ``Response``, for Starlette's exception handlers."""
+    status, headers, body = render_raw(error)
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
     return response
 
 
 def render_raw(error: MatrixError) -> RawResponse:
-    """``render`` for ASGI code that sends its own messages (``http.fast``).
+    """The status, headers and JSON body for ``error`` (plus ``Retry-After`` on rate limits).
 
-    The same status, headers and bytes, without building a Starlette
-    ``Response`` (a tenth of a rejected login's time went there).
+    Raw, for ASGI code that sends its own messages (``http.fast``, the
+    protocol's 408): building a Starlette ``Response`` was a tenth of a
+    rejected login's time.
     """
     body = orjson.dumps(error.body())
     headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
