@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,6 +23,13 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def _index_of_set_values(name: str, column: Column[Any]) -> Index:
+    """An index of the rows where ``column`` is not NULL (a partial index, both engines)."""
+    is_set = column.is_not(None)
+    return Index(name, column, postgresql_where=is_set, sqlite_where=is_set)
+
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 _Id = BigInteger().with_variant(Integer, "sqlite")
@@ -74,13 +83,7 @@ refresh_tokens = Table(
 # refreshes and ON DELETE SET NULL find predecessors by their successor (only
 # rows that have one are indexed).
 Index("refresh_tokens_device", refresh_tokens.c.user_id, refresh_tokens.c.device_id)
-_has_successor = refresh_tokens.c.next_token_id.is_not(None)
-Index(
-    "refresh_tokens_next_token",
-    refresh_tokens.c.next_token_id,
-    postgresql_where=_has_successor,
-    sqlite_where=_has_successor,
-)
+_index_of_set_values("refresh_tokens_next_token", refresh_tokens.c.next_token_id)
 
 access_tokens = Table(
     "access_tokens",
@@ -106,13 +109,7 @@ access_tokens = Table(
 Index("access_tokens_device", access_tokens.c.user_id, access_tokens.c.device_id)
 # Only tokens with a refresh token (ON DELETE CASCADE looks them up): most have
 # none, and indexing their NULLs made every login write one more page.
-_has_refresh_token = access_tokens.c.refresh_token_id.is_not(None)
-Index(
-    "access_tokens_refresh_token",
-    access_tokens.c.refresh_token_id,
-    postgresql_where=_has_refresh_token,
-    sqlite_where=_has_refresh_token,
-)
+_index_of_set_values("access_tokens_refresh_token", access_tokens.c.refresh_token_id)
 
 login_tokens = Table(
     "login_tokens",
