@@ -16,12 +16,11 @@ ADMIN = "@root:test.local"
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/_synapse/admin/v1/server_version"),
         ("GET", "/_synapse/admin/v2/users"),
         ("GET", "/_synapse/admin/v2/users/@alice:test.local"),
         ("PUT", "/_synapse/admin/v2/users/@alice:test.local"),
         ("POST", "/_synapse/admin/v1/deactivate/@alice:test.local"),
-        ("GET", "/_synapse/admin/v1/whois/@alice:test.local"),
+        ("GET", "/_synapse/admin/v1/whois/@bob:test.local"),
         ("GET", "/_synapse/admin/v2/users/@alice:test.local/devices"),
         ("GET", "/_synapse/admin/v2/users/@alice:test.local/devices/D1"),
         ("DELETE", "/_synapse/admin/v2/users/@alice:test.local/devices/D1"),
@@ -46,6 +45,19 @@ async def test_server_version_names_tessera(server: LiveServer) -> None:
     )
     assert response.status_code == 200
     assert response.json()["server_version"].startswith("Tessera ")
+
+
+async def test_server_version_needs_no_access_token(server: LiveServer) -> None:
+    """Synapse serves it to anyone: admin front-ends probe it before the operator logs in."""
+    anonymous = await server.client.get("/_synapse/admin/v1/server_version")
+    token = await access_token_for(server, "alice")
+    non_admin = await server.client.get(
+        "/_synapse/admin/v1/server_version", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    for response in (anonymous, non_admin):
+        assert response.status_code == 200, response.text
+        assert response.json()["server_version"].startswith("Tessera ")
 
 
 async def test_user_list_pages_filters_and_orders(server: LiveServer) -> None:

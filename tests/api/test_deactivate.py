@@ -188,3 +188,37 @@ async def test_password_user_deactivates_with_the_password_stage(
         )
 
     assert_error(password_login, 403, "M_USER_DEACTIVATED", DEACTIVATED)
+
+
+async def test_erase_clears_the_profile_and_marks_the_user_erased(server: LiveServer) -> None:
+    access_token = await server.access_token(seed_jwt({"sub": "alice"}))
+    await server.client.put(
+        "/_matrix/client/v3/profile/@alice:test.local/avatar_url",
+        headers=bearer(access_token),
+        json={"avatar_url": "mxc://test.local/a"},
+    )
+
+    response = await deactivate(server, access_token, jwt_auth("alice"), erase=True)
+
+    assert response.status_code == 200, response.text
+    async with server.database.read() as txn:
+        user = await txn.users.get("@alice:test.local")
+    assert user is not None
+    assert (user.deactivated, user.erased, user.display_name, user.avatar_url) == (
+        True,
+        True,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize("erase", ["true", 1, None])
+async def test_erase_that_is_not_a_boolean_is_refused_before_anything_happens(
+    server: LiveServer, erase: object
+) -> None:
+    access_token = await server.access_token(seed_jwt({"sub": "alice"}))
+
+    response = await deactivate(server, access_token, jwt_auth("alice"), erase=erase)
+
+    assert_error(response, 400, "M_BAD_JSON", "Param 'erase' must be a boolean, if given")
+    assert (await whoami(server, access_token)).status_code == 200

@@ -221,7 +221,7 @@ SYNCED = {
 
 async def emails(live: LiveServer, localpart: str) -> list[str]:
     async with live.database.read() as txn:
-        return [row[1] for row in await txn.threepids.list_for_user(user_id(localpart))]
+        return [t.address for t in await txn.threepids.list_for_user(user_id(localpart))]
 
 
 FIRST = {"sub": "ann", "name": "Ann", "picture": "mxc://corp/ann", "email": "Ann@Corp.Example"}

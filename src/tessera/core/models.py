@@ -14,6 +14,8 @@ class User:
     deactivated: bool
     created_ts: int
     password_hash: str | None = field(default=None, repr=False)
+    #: Deactivated with ``erase: true`` (Synapse's flag).
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,28 @@ class Device:
     display_name: str | None
     last_seen_ip: str | None
     last_seen_ts: int | None
+    last_seen_user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A request from a device: where from, with which client, and when."""
+
+    user_id: str
+    device_id: str
+    ip: str | None
+    user_agent: str | None
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Threepid:
+    """A third-party identifier of a user (spec: ``GET /account/3pid``)."""
+
+    medium: str
+    address: str
+    validated_at: int
+    added_at: int
 
 
 @dataclass(frozen=True, slots=True)

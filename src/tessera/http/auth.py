@@ -41,6 +41,14 @@ def access_token(scope: Scope) -> str:
     raise MatrixError(ErrCode.MISSING_TOKEN, "Missing access token")
 
 
+def _user_agent(scope: Scope) -> str | None:
+    """The ``User-Agent`` header, for whois (the last-seen record bounds its length)."""
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _query_token(query_string: bytes) -> str | None:
     # Parsing the query costs more than a cached token lookup; most requests have none.
     if b"access_token" not in query_string:
@@ -54,7 +62,9 @@ async def requester(request: Request | Scope, authenticator: Authenticator) -> R
     """Who is making this request (raises 401 for a missing or unknown token)."""
     scope = request.scope if isinstance(request, Request) else request
     client = scope.get("client")
-    who = await authenticator.requester(access_token(scope), client[0] if client else None)
+    who = await authenticator.requester(
+        access_token(scope), client[0] if client else None, _user_agent(scope)
+    )
     # For the access log; an admin acting as a user shows as both, as in Synapse's log.
     user = who.user_id if who.puppeted_by is None else f"{who.puppeted_by}|{who.user_id}"
     scope["tessera.user"] = user

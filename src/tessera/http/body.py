@@ -62,3 +62,11 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise BadJson("Content must be a JSON object.")
     return content
+
+
+def erase_flag(body: dict[str, Any]) -> bool:
+    """A deactivation's ``erase`` field: a boolean, false when absent (Synapse's check)."""
+    erase = body.get("erase", False)
+    if not isinstance(erase, bool):
+        raise BadJson("Param 'erase' must be a boolean, if given")
+    return erase

@@ -138,6 +138,7 @@ class Admin:
                     await txn.tokens.delete_deviceless(user_id)
             if changes.deactivated is False:
                 await txn.users.set_deactivated(user_id, False)
+                await txn.users.set_erased(user_id, False)  # Synapse's activate_account
             if not created:
                 await txn.invalidations.user(user_id)
         if changes.deactivated:
@@ -146,12 +147,24 @@ class Admin:
         self._auth.forget_user(user_id)
         return created
 
-    async def deactivate(self, requester: Requester, user_id: str) -> None:
+    async def deactivate(self, requester: Requester, user_id: str, *, erase: bool = False) -> None:
+        """Synapse's ``POST /_synapse/admin/v1/deactivate``: the account deactivation."""
         await self.user(requester, user_id)
-        await self._accounts.deactivate_user(user_id)
+        await self._accounts.deactivate_user(user_id, erase=erase)
 
     async def devices(self, requester: Requester, user_id: str) -> Sequence[Device]:
         await self.user(requester, user_id)
+        await self._last_seen.flush()
+        async with self._store.read() as txn:
+            return await txn.devices.list_for_user(user_id)
+
+    async def whois(self, requester: Requester, user_id: str) -> Sequence[Device]:
+        """The user's devices with their last sighting; users may look up themselves
+        (as in Synapse), only admins anyone else."""
+        if requester.user_id != user_id:
+            self.require_admin(requester)
+        self._local(user_id)
+        await self._existing(user_id)
         await self._last_seen.flush()
         async with self._store.read() as txn:
             return await txn.devices.list_for_user(user_id)

@@ -57,8 +57,11 @@ class Authenticator:
         # not put the logged-out token back into the cache when it finishes.
         self._generation = 0
 
-    async def requester(self, access_token: str, ip: str | None = None) -> Requester:
-        """The requester for ``access_token`` (noting the device was seen from ``ip``).
+    async def requester(
+        self, access_token: str, ip: str | None = None, user_agent: str | None = None
+    ) -> Requester:
+        """The requester for ``access_token`` (noting the device was seen from ``ip``
+        with ``user_agent``).
 
         Raises:
             UnknownToken: the token was never issued, was logged out, or its
@@ -77,7 +80,7 @@ class Authenticator:
         # An admin acting as the user is not the user's device being seen
         # (Synapse does not record puppeted requests as the user's either).
         if self._last_seen is not None and requester.device_id is not None:
-            self._last_seen.record(requester.user_id, requester.device_id, ip)
+            self._last_seen.record(requester.user_id, requester.device_id, ip, user_agent)
         return requester
 
     async def _load(self, token_hash: bytes, now: float) -> AccessTokenInfo:

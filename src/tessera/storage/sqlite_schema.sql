@@ -28,6 +28,7 @@ CREATE TABLE users (
 	is_admin BOOLEAN DEFAULT 0 NOT NULL,
 	deactivated BOOLEAN DEFAULT 0 NOT NULL,
 	created_ts BIGINT NOT NULL,
+	erased BOOLEAN DEFAULT 0 NOT NULL,
 	PRIMARY KEY (user_id)
 );
 
@@ -40,6 +41,7 @@ CREATE TABLE devices (
 	last_seen_ip TEXT,
 	last_seen_ts BIGINT,
 	created_ts BIGINT NOT NULL,
+	last_seen_user_agent TEXT,
 	PRIMARY KEY (user_id, device_id),
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
 );
@@ -117,4 +119,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 
-INSERT INTO alembic_version (version_num) VALUES ('0006');
+INSERT INTO alembic_version (version_num) VALUES ('0008');

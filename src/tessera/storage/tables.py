@@ -44,6 +44,8 @@ users = Table(
     Column("is_admin", Boolean, nullable=False, server_default=false()),
     Column("deactivated", Boolean, nullable=False, server_default=false()),
     Column("created_ts", BigInteger, nullable=False),
+    # Deactivated with ``erase: true`` (Synapse's flag; the profile was cleared too).
+    Column("erased", Boolean, nullable=False, server_default=false()),
 )
 # Logins match existing users case-insensitively (Synapse does), and two
 # users may never differ only by case.
@@ -58,6 +60,8 @@ devices = Table(
     Column("last_seen_ip", Text),
     Column("last_seen_ts", BigInteger),
     Column("created_ts", BigInteger, nullable=False),
+    # Bounded (LAST_SEEN_USER_AGENT_MAX) before it is stored: a header is client-chosen.
+    Column("last_seen_user_agent", Text),
     ForeignKeyConstraint(["user_id"], ["users.user_id"], ondelete="CASCADE"),
 )
 

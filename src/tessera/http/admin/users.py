@@ -16,7 +16,7 @@ from tessera.core.errors import InvalidParam
 from tessera.core.models import Device, User
 from tessera.http import query
 from tessera.http.auth import requester
-from tessera.http.body import json_object
+from tessera.http.body import erase_flag, json_object
 from tessera.http.client.devices import device_json
 from tessera.http.responses import ok
 from tessera.services.admin import Admin, UserChanges
@@ -34,7 +34,7 @@ def user_json(user: User) -> dict[str, Any]:
         "user_type": None,
         "shadow_banned": False,
         "locked": False,
-        "erased": False,
+        "erased": user.erased,
         # Synapse keeps creation_ts in seconds.
         "creation_ts": user.created_ts // 1000,
         "threepids": [],
@@ -65,8 +65,8 @@ class AdminEndpoints:
         self._auth = authenticator
         self._admin = admin
 
-    async def server_version(self, request: Request) -> Response:
-        self._admin.require_admin(await requester(request, self._auth))
+    async def server_version(self, _request: Request) -> Response:
+        """Served to anyone, as Synapse does: admin front-ends probe it before logging in."""
         return ok({"server_version": f"Tessera {__version__}"})
 
     async def list_users(self, request: Request) -> Response:
@@ -104,14 +104,18 @@ class AdminEndpoints:
         return ok(user_json(await self._admin.user(who, user_id)), status=201 if created else 200)
 
     async def deactivate(self, request: Request) -> Response:
+        """``POST /_synapse/admin/v1/deactivate/{user_id}``, body ``{"erase": bool}`` or none."""
         who = await requester(request, self._auth)
-        await self._admin.deactivate(who, request.path_params["user_id"])
+        self._admin.require_admin(who)  # before the body: a non-admin learns nothing
+        body = await json_object(request) if await request.body() else {}  # empty: {}
+        await self._admin.deactivate(who, request.path_params["user_id"], erase=erase_flag(body))
+        # Tessera binds no third-party IDs at identity servers: nothing to unbind.
         return ok({"id_server_unbind_result": "success"})
 
     async def whois(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         user_id = request.path_params["user_id"]
-        devices = await self._admin.devices(who, user_id)
+        devices = await self._admin.whois(who, user_id)
         return ok({"user_id": user_id, "devices": {d.device_id: _sessions(d) for d in devices}})
 
     async def devices(self, request: Request) -> Response:
@@ -144,5 +148,9 @@ class AdminEndpoints:
 
 
 def _sessions(device: Device) -> dict[str, Any]:
-    connection = {"ip": device.last_seen_ip, "last_seen": device.last_seen_ts, "user_agent": None}
+    connection = {
+        "ip": device.last_seen_ip,
+        "last_seen": device.last_seen_ts,
+        "user_agent": device.last_seen_user_agent,
+    }
     return {"sessions": [{"connections": [connection] if device.last_seen_ts else []}]}

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope
 
 from tessera.http.auth import requester
-from tessera.http.body import json_object
+from tessera.http.body import erase_flag, json_object
 from tessera.http.responses import ok
 from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
@@ -53,7 +53,8 @@ class AccountEndpoints:
     async def deactivate(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         body = await json_object(request)
+        erase = erase_flag(body)
         await self._uia.validate(who, body, request.method, request.url.path)
-        await self._accounts.deactivate(who)
+        await self._accounts.deactivate(who, erase=erase)
         # Tessera binds no third-party IDs, so there is never anything to unbind.
         return ok({"id_server_unbind_result": "success"})

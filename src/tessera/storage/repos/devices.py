@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tessera.core.models import Device
+from tessera.core.models import Device, Sighting
 from tessera.storage.repos.base import Repo
 from tessera.storage.sql import Row
 
-_COLUMNS = "user_id, device_id, display_name, last_seen_ip, last_seen_ts"
+_COLUMNS = "user_id, device_id, display_name, last_seen_ip, last_seen_ts, last_seen_user_agent"
 _ENSURE = (
     "INSERT INTO devices (user_id, device_id, display_name, created_ts)"
     " VALUES (:user_id, :device_id, :display_name, :created_ts) ON CONFLICT DO NOTHING"
@@ -22,7 +22,7 @@ _RENAME = (
 # Several workers flush on their own clocks: an older sighting flushed late
 # must not overwrite a newer one.
 _LAST_SEEN = (
-    "UPDATE devices SET last_seen_ip = :ip, last_seen_ts = :ts"
+    "UPDATE devices SET last_seen_ip = :ip, last_seen_ts = :ts, last_seen_user_agent = :agent"
     " WHERE user_id = :user_id AND device_id = :device_id"
     " AND (last_seen_ts IS NULL OR last_seen_ts <= :ts)"
 )
@@ -62,10 +62,19 @@ class DeviceRepo(Repo):
         params = {"user_id": user_id, "device_id": device_id, "name": name}
         return bool(await self.sql.run(_RENAME, params))
 
-    async def record_last_seen(self, seen: Sequence[tuple[str, str, str | None, int]]) -> None:
-        """Store (user_id, device_id, ip, ts) sightings, one statement for the batch."""
+    async def record_last_seen(self, seen: Sequence[Sighting]) -> None:
+        """Store the sightings, one statement for the batch."""
         if seen:
-            rows = [{"user_id": u, "device_id": d, "ip": ip, "ts": ts} for u, d, ip, ts in seen]
+            rows = [
+                {
+                    "user_id": s.user_id,
+                    "device_id": s.device_id,
+                    "ip": s.ip,
+                    "agent": s.user_agent,
+                    "ts": s.ts,
+                }
+                for s in seen
+            ]
             await self.sql.run_many(_LAST_SEEN, rows)
 
     async def delete(self, user_id: str, device_id: str) -> None:
@@ -88,4 +97,5 @@ def _device(row: Row) -> Device:
         display_name=row["display_name"],
         last_seen_ip=row["last_seen_ip"],
         last_seen_ts=row["last_seen_ts"],
+        last_seen_user_agent=row["last_seen_user_agent"],
     )

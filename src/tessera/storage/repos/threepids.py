@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tessera.core.models import Threepid
 from tessera.storage.repos.base import Repo
 
 _LIST = (
@@ -12,6 +13,7 @@ _LIST = (
 )
 _OF_MEDIUM = "SELECT address FROM user_threepids WHERE user_id = :user_id AND medium = :medium"
 _DELETE_MEDIUM = "DELETE FROM user_threepids WHERE user_id = :user_id AND medium = :medium"
+_DELETE_ALL = "DELETE FROM user_threepids WHERE user_id = :user_id"
 _ADD = (
     "INSERT INTO user_threepids (user_id, medium, address, validated_at, added_at)"
     " VALUES (:user_id, :medium, :address, :now, :now)"
@@ -19,10 +21,14 @@ _ADD = (
 
 
 class ThreepidRepo(Repo):
-    async def list_for_user(self, user_id: str) -> Sequence[tuple[str, str, int, int]]:
-        """(medium, address, validated_at, added_at) of each of the user's 3PIDs."""
+    async def list_for_user(self, user_id: str) -> Sequence[Threepid]:
+        """The user's 3PIDs, by medium and address."""
         rows = await self.sql.rows(_LIST, {"user_id": user_id})
-        return [(r["medium"], r["address"], r["validated_at"], r["added_at"]) for r in rows]
+        return [Threepid(r["medium"], r["address"], r["validated_at"], r["added_at"]) for r in rows]
+
+    async def delete_all(self, user_id: str) -> None:
+        """Forget every 3PID of the user (deactivation, as in Synapse)."""
+        await self.sql.run(_DELETE_ALL, {"user_id": user_id})
 
     async def replace(self, user_id: str, medium: str, address: str | None, now_ms: int) -> bool:
         """Make ``address`` the user's only 3PID of ``medium``; True when anything changed."""

@@ -9,7 +9,9 @@ from tessera.core.models import User
 from tessera.storage.repos.base import Repo
 from tessera.storage.sql import Row
 
-_COLUMNS = "user_id, display_name, avatar_url, password_hash, is_admin, deactivated, created_ts"
+_COLUMNS = (
+    "user_id, display_name, avatar_url, password_hash, is_admin, deactivated, created_ts, erased"
+)
 _BY_ID = f"SELECT {_COLUMNS} FROM users WHERE user_id = :user_id"
 # Served by the unique index on lower(user_id).
 _BY_LOWER_ID = f"SELECT {_COLUMNS} FROM users WHERE lower(user_id) = :lower_id"
@@ -29,7 +31,9 @@ _ORDER_COLUMNS = {
     "creation_ts": "created_ts",
 }
 #: The columns ``_set`` may change (names are spliced into SQL: never from a request).
-_SETTABLE = frozenset({"display_name", "avatar_url", "password_hash", "is_admin", "deactivated"})
+_SETTABLE = frozenset(
+    {"display_name", "avatar_url", "password_hash", "is_admin", "deactivated", "erased"}
+)
 
 
 class UserRepo(Repo):
@@ -94,6 +98,9 @@ class UserRepo(Repo):
     async def set_deactivated(self, user_id: str, deactivated: bool) -> None:
         await self._set(user_id, deactivated=deactivated)
 
+    async def set_erased(self, user_id: str, erased: bool) -> None:
+        await self._set(user_id, erased=erased)
+
     async def set_profile(self, user_id: str, **fields: str | None) -> None:
         """Set ``display_name`` and/or ``avatar_url``."""
         await self._set(user_id, **fields)
@@ -121,4 +128,5 @@ def _user(row: Row) -> User:
         deactivated=bool(row["deactivated"]),
         created_ts=row["created_ts"],
         password_hash=row["password_hash"],
+        erased=bool(row["erased"]),
     )
