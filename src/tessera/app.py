@@ -41,6 +41,7 @@ from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
 from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedLimit
 from tessera.services.sessions import Sessions
+from tessera.services.threepids import Threepids
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 from tessera.storage.invalidation_listener import listener_for
@@ -144,6 +145,7 @@ def build_app(
     jwt_keys = build_jwt_login(config, clock, metrics)
     jwt = jwt_keys.login if jwt_keys is not None else None
     accounts = Accounts(authenticator)
+    threepids = Threepids(db)
     passwords = Passwords(config.password.pepper, config.bcrypt_rounds)
     rc = config.rc_login
     failed_logins = _rate_limit(db, clock, "rc_login.failed_attempts", rc.failed_attempts)
@@ -177,7 +179,7 @@ def build_app(
     )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
-        account=AccountEndpoints(authenticator, sessions, accounts, uia),
+        account=AccountEndpoints(authenticator, sessions, accounts, uia, threepids),
         devices=DeviceEndpoints(authenticator, Devices(db, authenticator, last_seen), uia),
         profile=ProfileEndpoints(authenticator, Profiles(db)),
         session=SessionEndpoints(
@@ -191,6 +193,7 @@ def build_app(
         admin=AdminEndpoints(
             authenticator,
             Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
+            threepids,
         ),
         get_token=login_tokens is not None,
     )

@@ -57,6 +57,7 @@ def routes(e: Endpoints) -> list[BaseRoute]:
         table += [
             Route(f"{prefix}/refresh", e.session.refresh, methods=["POST"]),
             Route(f"{prefix}/account/whoami", e.account.whoami, methods=["GET"]),
+            Route(f"{prefix}/account/3pid", e.account.threepids, methods=["GET"]),
             Route(f"{prefix}/account/deactivate", e.account.deactivate, methods=["POST"]),
             Route(f"{prefix}/logout", e.account.logout, methods=["POST"]),
             Route(f"{prefix}/logout/all", e.account.logout_all, methods=["POST"]),

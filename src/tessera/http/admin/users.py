@@ -6,6 +6,7 @@ what Tessera implements, so tools such as synapse-admin work unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -13,17 +14,20 @@ from starlette.responses import Response
 
 from tessera import __version__
 from tessera.core.errors import InvalidParam
-from tessera.core.models import Device, User
+from tessera.core.models import Device, Threepid, User
 from tessera.http import query
 from tessera.http.auth import requester
 from tessera.http.body import erase_flag, json_object
+from tessera.http.client.account import threepid_json
 from tessera.http.client.devices import device_json
 from tessera.http.responses import ok
 from tessera.services.admin import Admin, UserChanges
 from tessera.services.auth import Authenticator
+from tessera.services.threepids import Threepids
 
 
-def user_json(user: User) -> dict[str, Any]:
+def user_json(user: User, threepids: Sequence[Threepid] = ()) -> dict[str, Any]:
+    """Synapse's user object (``threepids`` only where Synapse lists them: one user)."""
     return {
         "name": user.user_id,
         "displayname": user.display_name,
@@ -37,7 +41,7 @@ def user_json(user: User) -> dict[str, Any]:
         "erased": user.erased,
         # Synapse keeps creation_ts in seconds.
         "creation_ts": user.created_ts // 1000,
-        "threepids": [],
+        "threepids": [threepid_json(t) for t in threepids],
         "external_ids": [],
     }
 
@@ -61,9 +65,10 @@ def _changes(body: dict[str, Any]) -> UserChanges:
 
 
 class AdminEndpoints:
-    def __init__(self, authenticator: Authenticator, admin: Admin) -> None:
+    def __init__(self, authenticator: Authenticator, admin: Admin, threepids: Threepids) -> None:
         self._auth = authenticator
         self._admin = admin
+        self._threepids = threepids
 
     async def server_version(self, _request: Request) -> Response:
         """Served to anyone, as Synapse does: admin front-ends probe it before logging in."""
@@ -94,14 +99,20 @@ class AdminEndpoints:
 
     async def get_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
-        return ok(user_json(await self._admin.user(who, request.path_params["user_id"])))
+        return ok(
+            await self._user_json(await self._admin.user(who, request.path_params["user_id"]))
+        )
 
     async def put_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         self._admin.require_admin(who)  # a non-admin learns nothing, not even a body error
         user_id = request.path_params["user_id"]
         created = await self._admin.put_user(who, user_id, _changes(await json_object(request)))
-        return ok(user_json(await self._admin.user(who, user_id)), status=201 if created else 200)
+        user = await self._admin.user(who, user_id)
+        return ok(await self._user_json(user), status=201 if created else 200)
+
+    async def _user_json(self, user: User) -> dict[str, Any]:
+        return user_json(user, await self._threepids.of_user(user.user_id))
 
     async def deactivate(self, request: Request) -> Response:
         """``POST /_synapse/admin/v1/deactivate/{user_id}``, body ``{"erase": bool}`` or none."""

@@ -1,4 +1,5 @@
-"""``/account/whoami``, ``/logout[/all]``, ``/account/deactivate`` (spec: "Account", "Logout")."""
+"""``/account/whoami``, ``/account/3pid``, ``/logout[/all]``, ``/account/deactivate``
+(spec: "Account", "Logout")."""
 
 from __future__ import annotations
 
@@ -8,13 +9,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
+from tessera.core.models import Threepid
 from tessera.http.auth import requester
 from tessera.http.body import erase_flag, json_object
 from tessera.http.responses import ok
 from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
 from tessera.services.sessions import Sessions
+from tessera.services.threepids import Threepids
 from tessera.services.uia import UserInteractiveAuth
+
+
+def threepid_json(threepid: Threepid) -> dict[str, Any]:
+    """One 3PID as ``GET /account/3pid`` and Synapse's admin API show it."""
+    return {
+        "medium": threepid.medium,
+        "address": threepid.address,
+        "validated_at": threepid.validated_at,
+        "added_at": threepid.added_at,
+    }
 
 
 class AccountEndpoints:
@@ -24,11 +37,13 @@ class AccountEndpoints:
         sessions: Sessions,
         accounts: Accounts,
         uia: UserInteractiveAuth,
+        threepids: Threepids,
     ) -> None:
         self._auth = authenticator
         self._sessions = sessions
         self._accounts = accounts
         self._uia = uia
+        self._threepids = threepids
 
     async def whoami(self, request: Request) -> Response:
         return ok(await self.whoami_body(request.scope, request.receive))
@@ -41,6 +56,12 @@ class AccountEndpoints:
             del body["device_id"]
         body["is_guest"] = False
         return body
+
+    async def threepids(self, request: Request) -> Response:
+        """``GET /account/3pid``: the e-mail addresses the identity provider gave."""
+        who = await requester(request, self._auth)
+        listed = await self._threepids.of_user(who.user_id)
+        return ok({"threepids": [threepid_json(t) for t in listed]})
 
     async def logout(self, request: Request) -> Response:
         await self._sessions.logout(await requester(request, self._auth))
