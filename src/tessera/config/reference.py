@@ -24,7 +24,7 @@ NUMBER = "number"
 STRING = "string"
 PATH = "file path"
 URL = "URL"
-#: Milliseconds as a number, or a string like ``30s``, ``5m``, ``1h``, ``7d``, ``1w``, ``1y``.
+#: Milliseconds as a number, or a string like ``2000ms``, ``30s``, ``5m``, ``1h``, ``7d``, ``1w``.
 DURATION = "duration"
 CLAIM = "claim name"
 IGNORED = "any"

@@ -79,7 +79,9 @@ class Section:
             raise ConfigError(self.key(str(name)), "unknown key")
 
 
+#: Synapse's duration units (``synapse/config/_base.py`` ``parse_duration``), in ms.
 _DURATION_UNITS_MS = {
+    "ms": 1,
     "s": 1000,
     "m": 60 * 1000,
     "h": 60 * 60 * 1000,
@@ -89,23 +91,43 @@ _DURATION_UNITS_MS = {
 }
 
 
+def parse_duration(value: object) -> int | None:
+    """Milliseconds in a Synapse duration, or None when Synapse would refuse it (or it is
+    negative, which means nothing here).
+
+    As Synapse's ``parse_duration``: an integer is milliseconds (a bool is no
+    integer); a string is a number read by Python's ``int()`` (so ``" 5"``,
+    ``"+5"`` and ``"1_000"`` too) followed by one unit of ``ms s m h d w y``,
+    or by none (milliseconds). Units are case-sensitive: ``5M`` is no duration.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    if not isinstance(value, str):
+        return None
+    unit = "ms" if value.endswith("ms") else value[-1:]
+    factor = _DURATION_UNITS_MS.get(unit)
+    number = value[: -len(unit)] if factor is not None else value
+    try:
+        amount = int(number)
+    except ValueError:
+        return None
+    milliseconds = amount * (factor or 1)
+    return milliseconds if milliseconds >= 0 else None
+
+
 def duration_ms(section: Section, name: str, default: int | None) -> int | None:
-    """A Synapse duration: milliseconds as a number, or a string like ``5m``, ``1h``, ``7d``."""
+    """A Synapse duration key: milliseconds as a number, or a string like ``5m``, ``1h``."""
     value = section.raw(name)
     if value is None:
         return default
-    key = section.key(name)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        unit = _DURATION_UNITS_MS.get(text[-1:], 1) if text else 1
-        number = text[:-1] if text[-1:] in _DURATION_UNITS_MS else text
-        if number.isdigit():
-            return int(number) * unit
-    raise ConfigError(
-        key, f"must be a duration (milliseconds, or e.g. 30s, 5m, 1h, 7d), got {value!r}"
-    )
+    milliseconds = parse_duration(value)
+    if milliseconds is None:
+        raise ConfigError(
+            section.key(name),
+            "must be a duration (milliseconds, or a number with one of the units "
+            f"ms, s, m, h, d, w, y, e.g. 2000ms, 30s, 5m, 1h, 7d), got {value!r}",
+        )
+    return milliseconds
 
 
 def positive_duration_ms(section: Section, name: str, default: int) -> int:
