@@ -27,8 +27,10 @@ from tests.api.support import (
     JWT_TYPE,
     LOGIN,
     assert_error,
+    assert_forbidden,
     bearer,
     count_rows,
+    hmac_jws,
     jwt_config,
     seed_jwt,
     user_id,
@@ -400,3 +402,23 @@ def test_response_tally(capsys: pytest.CaptureFixture[str]) -> None:
         )
     assert TALLY.server_errors == 0
     assert TALLY.accepted_forgeries == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"])
+@pytest.mark.parametrize("part", ["header", "payload"])
+async def test_a_signed_token_whose_json_is_not_utf8_is_forbidden_with_the_reason(
+    server: LiveServer, encoding: str, part: str
+) -> None:
+    header = json.dumps({"alg": "HS256", "typ": "JWT"})
+    payload = json.dumps({"sub": "alice"})
+    if part == "header":
+        token = hmac_jws(header.encode(encoding), payload.encode())
+        reason = "decode_error: Invalid header: JSON must be UTF-8 without a byte-order mark"
+    else:
+        token = hmac_jws(header.encode(), payload.encode(encoding))
+        reason = "invalid_payload: Claims JSON must be UTF-8 without a byte-order mark"
+
+    response = await server.login(token)
+
+    assert_forbidden(response, f"JWT validation failed: {reason}")
+    assert await count_rows(server, "users") == 0

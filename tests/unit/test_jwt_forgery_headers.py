@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tessera.core.jwt_login import JwtRejected, verify
 from tests.support.forgery import (
     GUESSED_SECRETS,
     NONE_ALGS,
@@ -378,6 +379,48 @@ def test_duplicate_claims_in_a_genuine_payload_are_read_as_the_last(
         assert identity is not None and identity.subject == last
     else:
         assert identity is None
+
+
+# --- JSON that is not UTF-8 ----------------------------------------------------------------------
+
+#: What Python's json.loads on bytes would read (it guesses the encoding), RFC 7519 §7.2 does not.
+NOT_UTF8 = ("utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
+HEADER_NOT_UTF8 = (
+    "JWT validation failed: decode_error: Invalid header: JSON must be UTF-8 without a "
+    "byte-order mark"
+)
+CLAIMS_NOT_UTF8 = (
+    "JWT validation failed: invalid_payload: Claims JSON must be UTF-8 without a byte-order mark"
+)
+encodable = subjects.filter(lambda text: not any(0xD800 <= ord(c) < 0xE000 for c in text))
+
+
+@PROPERTY
+@given(
+    world=the_worlds,
+    encoding=st.sampled_from(NOT_UTF8),
+    subject=encodable,
+    in_header=st.booleans(),
+)
+def test_json_that_is_not_utf8_is_refused_even_when_genuinely_signed(
+    world: World, encoding: str, subject: str, in_header: bool
+) -> None:
+    header = json.dumps(world.genuine_header(), ensure_ascii=False)
+    payload = json.dumps({"sub": subject}, ensure_ascii=False)
+    as_utf8 = world.sign(payload.encode(), header.encode())
+    token = world.sign(
+        payload.encode("utf-8" if in_header else encoding),
+        header.encode(encoding if in_header else "utf-8"),
+    )
+
+    with pytest.raises(JwtRejected) as caught:
+        verify(token, world.policy, NOW)
+
+    assert caught.value.message == (HEADER_NOT_UTF8 if in_header else CLAIMS_NOT_UTF8)
+    assert attempt(world, token, TALLY) is None
+    # The same JSON in UTF-8 logs in: only the encoding was refused.
+    identity = attempt(world, as_utf8, TALLY)
+    assert identity is not None and identity.subject == subject
 
 
 # --- the count -----------------------------------------------------------------------------------

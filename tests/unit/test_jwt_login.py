@@ -38,6 +38,7 @@ BAD_HEADER = FAILED + "decode_error: Invalid header"
 NO_ALG = FAILED + "missing_algorithm: Missing 'alg' value in header"
 BAD_PAYLOAD_SEGMENT = FAILED + "decode_error: Invalid payload"
 PAYLOAD_NOT_OBJECT = FAILED + "invalid_payload: Invalid payload value"
+PAYLOAD_NOT_UTF8 = FAILED + "invalid_payload: Claims JSON must be UTF-8 without a byte-order mark"
 NOT_A_STRING = FAILED + "decode_error: Token must be a string"
 NOT_ASCII = FAILED + "decode_error: Token is not ASCII"
 TOO_LARGE = FAILED + "exceeded_size: Token is too large"
@@ -529,7 +530,14 @@ def test_signed_payload_that_is_not_a_json_object_is_malformed(payload: bytes) -
 def test_signed_payload_that_is_not_utf8_is_an_invalid_payload() -> None:
     # The token itself is ASCII; only the decoded payload is not UTF-8.
     token = hmac_sign(b'{"sub": "\xff"}', SECRET.encode())
-    assert_rejected(token, hs_policy(), "malformed", PAYLOAD_NOT_OBJECT)
+    assert_rejected(token, hs_policy(), "malformed", PAYLOAD_NOT_UTF8)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32-le"])
+def test_signed_payload_in_another_encoding_or_with_a_bom_is_refused(encoding: str) -> None:
+    # json.loads(bytes) would read each of these as {"sub": "alice"} (RFC 7519 §7.2: UTF-8 only).
+    token = hmac_sign('{"sub": "alice"}'.encode(encoding), SECRET.encode())
+    assert_rejected(token, hs_policy(), "malformed", PAYLOAD_NOT_UTF8)
 
 
 def test_deeply_nested_signed_payload_is_malformed_not_crashed() -> None:

@@ -12,7 +12,11 @@ joserfc's.
 Every function accepts and refuses exactly what its joserfc counterpart
 does, raising the same joserfc errors, so the texts clients see do not
 change (``tests/unit/test_jws_compact.py`` compares the two on hostile
-tokens).
+tokens), with one exception: a header that is not UTF-8 JSON without a
+byte-order mark is refused (RFC 7515 §2 "UTF8(JWS Protected Header)",
+RFC 8259 §8.1), where joserfc lets Python's ``json.loads`` guess UTF-16 or
+UTF-32, or skip a BOM. The claims are held to the same rule (``utf8_json``),
+so no two JSON parsers can read one token differently.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from joserfc.jwk import Key
 from joserfc.jws import JWSRegistry
 from joserfc.registry import Header
 
-__all__ = ["CompactJws", "b64url_decode", "extract", "first_signer"]
+__all__ = ["CompactJws", "NotUtf8Json", "b64url_decode", "extract", "first_signer", "utf8_json"]
 
 #: Distinct header segments remembered; one issuer sends one per signing key.
 HEADER_CACHE_SIZE = 256
@@ -38,6 +42,35 @@ _RULES = JWSRegistry()
 _TO_STANDARD_ALPHABET = bytes.maketrans(b"-_", b"+/")
 #: The last character of a segment whose final group is 2 or 1 bytes: no stray low bits.
 _CANONICAL_ENDINGS = (b"AEIMQUYcgkosw048", b"AQgw")
+
+
+class NotUtf8Json(ValueError):
+    """JSON bytes in another encoding than UTF-8, or starting with a byte-order mark."""
+
+
+_BOM = b"\xef\xbb\xbf"
+_NOT_UTF8 = "must be UTF-8 without a byte-order mark"
+
+
+def utf8_json(data: bytes) -> Any:
+    """``data`` parsed as JSON text, which must be UTF-8 without a byte-order mark.
+
+    ``json.loads`` on bytes detects UTF-16 and UTF-32 and skips a UTF-8 BOM;
+    RFC 7519 §7.2 and RFC 8259 §8.1 allow neither.
+
+    Raises:
+        NotUtf8Json: for a BOM or bytes that are not UTF-8.
+        ValueError: for text that is not JSON.
+    """
+    # A NUL among the first bytes is how RFC 4627 §3 tells UTF-16 and UTF-32 apart:
+    # UTF-8 JSON never has one there (it would not parse), UTF-16's ASCII always does.
+    if data.startswith(_BOM) or b"\x00" in data[:4]:
+        raise NotUtf8Json(_NOT_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotUtf8Json(_NOT_UTF8) from None
+    return json.loads(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +180,11 @@ def _read_header(segment: bytes) -> Any:
     # and reading them (base64, then JSON) was a third of a rejected token's cost.
     # Failures are not cached: a hostile header costs its sender a full read.
     try:
-        header = json.loads(b64url_decode(segment))
+        header = utf8_json(b64url_decode(segment))
         if "alg" not in header:
             raise MissingAlgorithmError()
+    except NotUtf8Json as error:
+        raise DecodeError("Invalid header: JSON must be UTF-8 without a byte-order mark") from error
     except (TypeError, ValueError) as error:
         raise DecodeError("Invalid header") from error
     return header

@@ -14,7 +14,6 @@ keys), ``check_signature``, ``decode_claims``, then the claim rules of
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,7 +173,7 @@ def check_signature(
 def decode_claims(parsed: ParsedToken) -> dict[str, Any]:
     """The payload as a JSON object (trusted only after ``check_signature``)."""
     with _rejections:
-        claims = json.loads(parsed.compact.payload)
+        claims = jws_compact.utf8_json(parsed.compact.payload)
     if not isinstance(claims, dict):
         raise failed("malformed", "invalid_payload: Invalid payload value")
     return claims
@@ -203,6 +202,9 @@ class _Rejections:
             # joserfc trusts header shapes it has not checked (e.g. `"crit": 1`);
             # any such header is malformed, and never a server error.
             raise failed("malformed", "decode_error: Invalid header") from None
+        if isinstance(exc, jws_compact.NotUtf8Json):
+            # UTF-16, UTF-32 or a BOM: json.loads would have guessed (RFC 7519 §7.2).
+            raise failed("malformed", f"invalid_payload: Claims JSON {exc}") from None
         if isinstance(exc, ValueError | RecursionError):
             # The payload (signed, so from the key holder) is not UTF-8 JSON, or is
             # nested deeper than the parser goes; joserfc only parsed the header.
