@@ -83,6 +83,8 @@ class UserInteractiveAuth:
             try:
                 proven = await self._check_stage(stage, stages, auth)
             except MatrixError as exc:
+                if exc.errcode is ErrCode.LIMIT_EXCEEDED:
+                    raise  # a 429 with retry_after_ms: retrying at once cannot succeed
                 failure = exc
             else:
                 if proven != requester.user_id:
@@ -99,10 +101,12 @@ class UserInteractiveAuth:
             "params": {},
             "session": session.session_id,
         }
-        if completed:
-            body_401["completed"] = completed
+        if completed or failure is not None:
+            body_401["completed"] = completed  # Synapse lists it, [] too, once a stage is tried
         if failure is not None:
-            body_401.update({"errcode": failure.errcode.value, "error": failure.message})
+            # Whatever made the stage fail, the stage failed: M_FORBIDDEN, as Synapse and
+            # the spec's example answer, with the reason; the flows let the client retry.
+            body_401.update({"errcode": ErrCode.FORBIDDEN.value, "error": failure.message})
         raise AuthRequired(body_401)
 
     async def _stages_for(self, user_id: str) -> list[str]:
@@ -147,7 +151,7 @@ class UserInteractiveAuth:
             identity = await self._password.authenticate(auth)
             assert identity.user_id is not None
             return identity.user_id
-        raise MatrixError(ErrCode.UNRECOGNIZED, "Unrecognised login type", status=400)
+        raise Forbidden(f"{_describe(stage)} is not an authentication stage offered here")
 
     async def _user_of(self, identity: Identity) -> str:
         check_localpart_characters(identity.subject.lower())
@@ -158,3 +162,11 @@ class UserInteractiveAuth:
             async with self._store.write() as txn:
                 await spend_token_id(txn, identity.replay)
         return user.user_id if user is not None else user_id
+
+
+def _describe(stage: object) -> str:
+    """A submitted stage type for an error text (bounded: it comes from the client)."""
+    if isinstance(stage, str):
+        return stage if len(stage) <= 100 else stage[:100] + "…"
+    return "A stage type that is not a string"
+
