@@ -35,7 +35,7 @@ from tessera.services.devices import Devices
 from tessera.services.last_seen import LastSeen
 from tessera.services.login import LoginLimits, LoginService
 from tessera.services.login.password import PasswordLogin
-from tessera.services.login.token import TokenLogin
+from tessera.services.login.token import ISSUE_LIMIT, TokenLogin
 from tessera.services.login.types import LoginType
 from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
@@ -155,7 +155,14 @@ def build_app(
         else None
     )
     login_tokens = (
-        TokenLogin(db, config.login_tokens, clock) if config.login_tokens.enabled else None
+        TokenLogin(
+            db,
+            config.login_tokens,
+            clock,
+            _rate_limit(db, clock, "login_token_request", ISSUE_LIMIT),
+        )
+        if config.login_tokens.enabled
+        else None
     )
     # Synapse's order in GET /login: JWT, then token, then password.
     login_types: list[LoginType] = [t for t in (jwt, login_tokens, password) if t is not None]

@@ -169,4 +169,3 @@ def _describe(stage: object) -> str:
     if isinstance(stage, str):
         return stage if len(stage) <= 100 else stage[:100] + "…"
     return "A stage type that is not a string"
-
