@@ -58,6 +58,12 @@ class Metrics:
             ["provider", "outcome"],
             registry=self.registry,
         )
+        self.jwks_skipped_keys = Counter(
+            "tessera_jwks_skipped_keys",
+            "Keys of fetched JWKS sets left out because they fit no allowed algorithm",
+            ["provider"],
+            registry=self.registry,
+        )
         self._refreshers: list[Callable[[], Awaitable[None]]] = []
 
     def login_succeeded(self, login_type: str) -> None:

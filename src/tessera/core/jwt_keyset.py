@@ -122,6 +122,52 @@ def load_verification_keys(secret: str, algorithms: Sequence[str]) -> Verificati
     return VerificationKeys(loaded)
 
 
+@dataclass(frozen=True, slots=True)
+class FetchedKeySet:
+    """A JWK Set from a ``jwks_uri``: the usable keys, and why the others were left out."""
+
+    keys: VerificationKeys
+    #: One line per skipped key: where it is in the set, and why it cannot be used.
+    skipped: tuple[str, ...] = ()
+
+
+def load_fetched_key_set(document: dict[str, Any], algorithms: Sequence[str]) -> FetchedKeySet:
+    """The keys of a fetched JWK Set that fit an allowed algorithm; the others are skipped.
+
+    The identity provider, not the operator, decides what its set holds: an RSA
+    key next to the EC one an ``algorithms: [ES256]`` config uses, a key type
+    joserfc cannot read, an encryption key. Those are left out (and listed),
+    where a set the operator wrote is refused whole (``load_verification_keys``).
+
+    Raises:
+        KeyConfigError: ``keys`` is not a non-empty list, or no key in it can verify
+            any of ``algorithms``.
+    """
+    for algorithm in algorithms:
+        check_supported(algorithm)
+    entries = document.get("keys")
+    if not isinstance(entries, list) or not entries:
+        raise KeyConfigError("`keys` must be a non-empty list of JWKs", ".keys")
+    loaded: list[VerificationKey] = []
+    skipped: list[str] = []
+    for index, entry in enumerate(entries):
+        try:
+            key = _jwk(entry, algorithms, where=f".keys[{index}]", in_set=True)
+        except KeyConfigError as exc:
+            kid = entry.get("kid") if isinstance(entry, dict) else None
+            named = f" {kid!r}" if isinstance(kid, str) else ""
+            skipped.append(f"keys[{index}]{named} {exc}")
+            continue
+        if key is not None:
+            loaded.append(key)
+    if not loaded:
+        raise KeyConfigError(
+            f"has no key that can verify {', '.join(algorithms)}"
+            + (f" ({'; '.join(skipped)})" if skipped else "")
+        )
+    return FetchedKeySet(VerificationKeys(tuple(loaded)), tuple(skipped))
+
+
 def jwk_document(secret: str) -> dict[str, Any] | None:
     """The JWK or JWK Set ``secret`` holds, or None for an HMAC secret or a PEM key.
 

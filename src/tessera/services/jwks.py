@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from tessera.core.jwt_keys import KeyConfigError
-from tessera.core.jwt_keyset import VerificationKeys, load_verification_keys
+from tessera.core.jwt_keyset import VerificationKeys, load_fetched_key_set
 from tessera.metrics import Metrics
 from tessera.services.clock import Clock
 
@@ -166,9 +166,21 @@ class RemoteKeySet:
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise ValueError("the response is not a JWK Set (no `keys` list)")
         try:
-            return load_verification_keys(json.dumps(document), self._algorithms)
+            fetched = load_fetched_key_set(document, self._algorithms)
         except KeyConfigError as exc:
             raise ValueError(f"unusable key set: {exc}") from None
+        if fetched.skipped:
+            # Once per fetch, not per login: the set is read here and nowhere else.
+            logger.warning(
+                "JWT provider %s: jwks_uri holds %d key(s) that fit none of %s, skipped: %s",
+                self.provider_id,
+                len(fetched.skipped),
+                ", ".join(self._algorithms),
+                "; ".join(fetched.skipped),
+            )
+            if self._metrics is not None:
+                self._metrics.jwks_skipped_keys.labels(self.provider_id).inc(len(fetched.skipped))
+        return fetched.keys
 
     def _retry_s(self) -> float:
         return min(max(RETRY_AFTER_FAILURE_S, self._cache_min / 10), self._cache_max)
