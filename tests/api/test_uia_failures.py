@@ -8,20 +8,23 @@ import httpx
 import pytest
 
 from tessera.config import LoginTokenConfig, PasswordConfig
+from tessera.config.model import LoginRateLimits, RateLimitConfig
 from tests.api.support import (
     DEACTIVATE,
     GET_TOKEN,
     JWT_TYPE,
     PASSWORD_TYPE,
     assert_auth_required,
+    assert_error,
     bearer,
     count_rows,
     jwt_auth,
     password_auth,
     seed_jwt,
+    set_password,
     whoami,
 )
-from tests.conftest import LiveServer, StartServer
+from tests.conftest import UNLIMITED_LOGINS, LiveServer, StartServer
 
 
 @pytest.fixture
@@ -123,3 +126,33 @@ async def test_an_unusable_stage_issues_no_login_token(live: LiveServer) -> None
     assert_stage_failed(response, session)
     assert "login_token" not in response.json()
     assert await count_rows(live, "login_tokens") == 0
+
+
+async def test_a_rate_limited_password_stage_is_a_429_to_wait_for_not_a_stage_failure(
+    start_server: StartServer,
+) -> None:
+    """Retrying at once cannot succeed: the client is told how long to wait."""
+    guesses = RateLimitConfig(per_second=0.01, burst_count=1)
+    limits = LoginRateLimits(UNLIMITED_LOGINS.address, UNLIMITED_LOGINS.account, guesses)
+    async with start_server(password=PasswordConfig(enabled=True), rc_login=limits) as live:
+        keep = await login(live, "alice", "KEEP")
+        old = await login(live, "alice", "OLD")
+        await set_password(live, "alice", "correct horse")
+        path = "/_matrix/client/v3/devices/OLD"
+        session = assert_auth_required(
+            await live.client.request("DELETE", path, headers=bearer(keep), json={}),
+            (JWT_TYPE, PASSWORD_TYPE),
+        )
+
+        async def attempt() -> httpx.Response:
+            auth = password_auth("alice", "wrong", session)
+            return await live.client.request(
+                "DELETE", path, headers=bearer(keep), json={"auth": auth}
+            )
+
+        first, second = await attempt(), await attempt()
+
+        assert (first.status_code, first.json()["errcode"]) == (401, "M_FORBIDDEN")
+        body = assert_error(second, 429, "M_LIMIT_EXCEEDED")
+        assert body["retry_after_ms"] > 0
+        assert (await whoami(live, old)).status_code == 200
