@@ -201,6 +201,40 @@ async def test_lone_surrogate_display_name_claim_never_breaks_login(
     assert profile.json()["displayname"] == "alice"
 
 
+# --- huge numbers in signed claims -------------------------------------------------------------
+
+REPLAY_PROTECTED = {"require_exp": True, "jti_replay_protection": True}
+
+
+@pytest.mark.parametrize(
+    "exp",
+    ["1" + "0" * 400, "1.7976931348623157e308", str(2**64 + 1)],
+    ids=["10**400", "max-float", "2**64+1"],
+)
+async def test_a_signed_exp_past_any_float_logs_in_once_with_replay_protection(
+    start_server: StartServer, exp: str
+) -> None:
+    """``exp = 10**400`` is a valid (late) expiry; keeping its ``jti`` once overflowed a float."""
+    from tests.api.support import hmac_jws
+
+    token = hmac_jws(
+        {"alg": "HS256"}, f'{{"sub": "alice", "jti": "j-{exp[:4]}", "exp": {exp}}}'.encode()
+    )
+    async with start_server(jwt=jwt_config(**REPLAY_PROTECTED)) as live:
+        first = judged(await live.login(token))
+        replayed = judged(await live.login(token))
+        used_ids = await count_rows(live, "jwt_used_ids")
+
+    assert first.status_code == 200, first.text
+    assert used_ids == 1
+    assert_error(
+        replayed,
+        403,
+        "M_FORBIDDEN",
+        "JWT validation failed: invalid_token: The token has already been used",
+    )
+
+
 # --- bodies that are barely JSON -----------------------------------------------------------------
 
 #: Deep enough for any parser's recursion, small enough to pass the 64 KiB default body limit.
