@@ -1,4 +1,4 @@
-"""Deliberate bugs the suite must catch, applied only when ``TESSERA_MUTATION`` names one.
+"""Deliberate bugs and faults, applied only when ``TESSERA_MUTATION`` names one.
 
 Two tests once passed whatever the code did; ``tests/e2e/test_mutations.py``
 now runs them with the bug each is there to catch, and expects them to fail:
@@ -8,8 +8,13 @@ now runs them with the bug each is there to catch, and expects them to fail:
 - ``drop-notify``: no PostgreSQL ``NOTIFY`` is sent, so another process only
   learns of a logout when its cached copy of the token runs out.
 
+And one fault for ``tests/e2e/test_logs.py``, which needs a 500 on a request
+that carries a password:
+
+- ``crash-password``: checking a password that starts with ``crash-`` raises.
+
 A pytest plugin (``pytest -p tests.support.mutations``) for the test process,
-where the API tests' servers run; it also puts ``mutant_site`` on
+where the API tests' servers run; it also puts ``harness_site`` on
 ``PYTHONPATH``, whose ``sitecustomize`` applies the same bug in every
 ``tessera`` process the tests start. Without ``TESSERA_MUTATION`` it does
 nothing. Nothing in ``src/`` knows of it.
@@ -22,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 VARIABLE = "TESSERA_MUTATION"
-MUTATIONS = ("skip-signature", "drop-notify")
-SITE = Path(__file__).with_name("mutant_site")
+MUTATIONS = ("skip-signature", "drop-notify", "crash-password")
+#: Put first on a ``tessera`` process's ``PYTHONPATH``: its ``sitecustomize`` reads the variables.
+SITE = Path(__file__).with_name("harness_site")
 
 
 def apply(name: str) -> None:
@@ -42,6 +48,17 @@ def apply(name: str) -> None:
             return None
 
         InvalidationRepo._notify = notify_nobody  # type: ignore[method-assign]
+    elif name == "crash-password":
+        from tessera.services.passwords import Passwords
+
+        real_check = Passwords.check
+
+        async def check(self: Passwords, password: str, stored_hash: str | None) -> bool:
+            if password.startswith("crash-"):
+                raise RuntimeError("injected fault while checking a password")
+            return await real_check(self, password, stored_hash)
+
+        Passwords.check = check  # type: ignore[method-assign]
     else:
         raise ValueError(f"{VARIABLE}={name!r}: not one of {', '.join(MUTATIONS)}")
 
