@@ -9,7 +9,6 @@ does the same arithmetic in SQL for buckets shared by several processes.
 
 from __future__ import annotations
 
-import heapq
 import math
 
 from tessera.core.errors import ErrCode, MatrixError
@@ -45,8 +44,8 @@ def limit_exceeded(retry_after_ms: int) -> MatrixError:
 class RateLimiter:
     """Buckets in this process's memory, at most ``max_keys`` of them.
 
-    A full table makes room by dropping the fullest buckets (full ones
-    first, then the nearest to full, the oldest among equals). A dropped
+    A full table makes room by dropping the fullest buckets (every full one,
+    then the nearest to full, the first stored among equals). A dropped
     bucket comes back full, so that costs the least: a key locked out is
     among the emptiest and stays locked out however many new keys arrive.
     """
@@ -91,16 +90,20 @@ class RateLimiter:
 
     def _evict(self, now: float) -> None:
         # Clearing everything (as this once did) handed every locked-out key a
-        # full bucket: 100,000 throw-away keys lifted a victim's lockout.
-        levels = {key: self.tokens_left(key, now) for key in self._buckets}
-        for key, level in levels.items():
-            if level >= self.burst_count:  # a full bucket is the same as none
-                del self._buckets[key]
+        # full bucket: 100,000 throw-away keys lifted a victim's lockout. One pass
+        # of plain floats (no calls, no tuples): it holds up the event loop.
+        rate, burst = self.per_second, float(self.burst_count)
+        keys = list(self._buckets)
+        levels = [tokens + max(0.0, now - then) * rate for tokens, then in self._buckets.values()]
         keep = self.max_keys - max(1, int(self.max_keys * EVICTED_SHARE))
-        excess = len(self._buckets) - keep
-        if excess > 0:
-            fullest = heapq.nlargest(
-                excess, self._buckets, key=lambda key: (levels[key], -self._buckets[key][1])
-            )
-            for key in fullest:
+        excess = len(keys) - keep
+        # The excess-th fullest level; everything fuller goes, then enough at it.
+        threshold = min(sorted(levels)[-excess], burst)
+        for key, level in zip(keys, levels, strict=True):
+            if level > threshold or level >= burst:  # a full bucket is the same as none
+                del self._buckets[key]
+        for key, level in zip(keys, levels, strict=True):
+            if len(self._buckets) <= keep:
+                break
+            if level == threshold and key in self._buckets:
                 del self._buckets[key]
