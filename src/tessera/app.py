@@ -138,7 +138,9 @@ def build_app(
     """Wire a server for ``config``; ``database`` defaults to the configured one."""
     db = database if database is not None else open_database(config.database)
     last_seen = LastSeen(db, clock)
-    authenticator = Authenticator(db, clock=clock, last_seen=last_seen)
+    authenticator = Authenticator(
+        db, clock=clock, ttl=config.access_token_cache_ttl / 1000, last_seen=last_seen
+    )
     metrics = _metrics(db) if config.enable_metrics else None
     sessions = Sessions(db, authenticator, config.sessions, clock)
 

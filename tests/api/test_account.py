@@ -22,7 +22,7 @@ from tests.api.support import (
     seed_jwt,
     whoami,
 )
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, StartServer
 
 ALICE = {"sub": "alice"}
 BOB = {"sub": "bob"}
@@ -98,6 +98,23 @@ async def test_token_in_use_stops_working_within_the_cache_ttl_of_deactivation(
     await asyncio.sleep(DEFAULT_CACHE_TTL + 0.2)
 
     assert_unknown_token(await whoami(server, access_token))
+
+
+async def test_a_short_access_token_cache_ttl_notices_a_change_behind_the_servers_back(
+    start_server: StartServer,
+) -> None:
+    """``access_token_cache_ttl`` reaches the cache: at 1 ms, the next lookup reads again.
+
+    With the default (1 s) the whoami right after the deactivation would still be
+    answered from the cache, with a 200.
+    """
+    async with start_server(access_token_cache_ttl=1) as live:
+        access_token = await live.access_token(seed_jwt(ALICE))
+        assert (await whoami(live, access_token)).status_code == 200
+        await deactivate(live, "alice")
+        await asyncio.sleep(0.01)
+
+        assert_unknown_token(await whoami(live, access_token))
 
 
 # --- logout ----------------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from tessera.config import PasswordConfig
 from tessera.core.tokens import hash_token
-from tests.api.support import access_token_for, admin_headers
-from tests.conftest import SEED_SECRET, LiveServer
+from tests.api.support import access_token_for, admin_headers, bearer, whoami
+from tests.conftest import SEED_SECRET, LiveServer, StartServer
 from tests.support.keys import sign
 
 ADMIN = "@root:test.local"
@@ -225,3 +226,67 @@ async def test_a_non_admin_with_a_bad_body_still_gets_403(server: LiveServer) ->
 
     assert response.status_code == 403
     assert response.json()["error"] == "You are not a server admin"
+
+
+# --- a refused admin request changes nothing --------------------------------------------------
+
+BOB = "@bob:test.local"
+BOB_PATH = f"/_synapse/admin/v2/users/{BOB}"
+#: Requests that would take over, change or end @bob's account if an admin sent them.
+HARMFUL = [
+    ("PUT", f"/_synapse/admin/v2/users/{BOB}", {"password": "taken", "admin": True}),
+    ("PUT", f"/_synapse/admin/v2/users/{BOB}", {"displayname": "pwned", "deactivated": True}),
+    ("PUT", "/_synapse/admin/v2/users/@alice:test.local", {"admin": True}),  # herself
+    ("PUT", "/_synapse/admin/v2/users/@newcomer:test.local", {"password": "x"}),  # a new user
+    ("POST", f"/_synapse/admin/v1/deactivate/{BOB}", {"erase": True}),
+    ("DELETE", f"/_synapse/admin/v2/users/{BOB}/devices/PHONE", {}),
+    ("POST", f"/_synapse/admin/v1/users/{BOB}/login", {}),  # a token to act as him
+]
+
+#: What a refused request must leave exactly as it was (last-seen times excepted: the
+#: refused caller's own device is seen making the request).
+SNAPSHOT = {
+    "users": "SELECT * FROM users ORDER BY user_id",
+    "devices": "SELECT user_id, device_id, display_name, created_ts FROM devices "
+    "ORDER BY user_id, device_id",
+    "access_tokens": "SELECT * FROM access_tokens ORDER BY id",
+    "refresh_tokens": "SELECT * FROM refresh_tokens ORDER BY id",
+    "user_threepids": "SELECT * FROM user_threepids ORDER BY user_id",
+}
+
+
+async def snapshot(server: LiveServer) -> dict[str, list[tuple[Any, ...]]]:
+    async with server.database.connection() as conn:
+        return {
+            name: [tuple(row) for row in (await conn.execute(text(sql))).all()]
+            for name, sql in SNAPSHOT.items()
+        }
+
+
+@pytest.mark.parametrize(("method", "path", "body"), HARMFUL, ids=lambda v: str(v)[:60])
+async def test_a_non_admins_harmful_request_is_refused_and_changes_nothing(
+    start_server: StartServer, method: str, path: str, body: dict[str, Any]
+) -> None:
+    async with start_server(password=PasswordConfig(enabled=True), bcrypt_rounds=4) as server:
+        admin = await admin_headers(server)
+        bobs_password = {"password": "bobs-password", "logout_devices": False}
+        made = await server.client.put(BOB_PATH, headers=admin, json=bobs_password)
+        assert made.status_code == 201, made.text
+        bob_tokens = [await access_token_for(server, "bob", device_id=d) for d in ("PHONE", "PC")]
+        alice = bearer(await access_token_for(server, "alice", device_id="A1"))
+        before = await snapshot(server)
+
+        response = await server.client.request(method, path, headers=alice, json=body)
+
+        assert response.status_code == 403, response.text
+        assert response.json() == {"errcode": "M_FORBIDDEN", "error": "You are not a server admin"}
+        assert await snapshot(server) == before
+        for token in bob_tokens:
+            assert (await whoami(server, token)).json().get("user_id") == BOB
+        password_login = await server.client.post(
+            "/_matrix/client/v3/login",
+            json={"type": "m.login.password", "user": "bob", "password": "bobs-password"},
+        )
+        assert password_login.status_code == 200, password_login.text
+        still_no_admin = await server.client.get("/_synapse/admin/v2/users", headers=alice)
+        assert still_no_admin.status_code == 403

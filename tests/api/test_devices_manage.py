@@ -493,6 +493,23 @@ async def test_delete_devices_needs_a_list_of_device_ids(server: LiveServer, dev
     assert (await whoami(server, old)).status_code == 200
 
 
+@pytest.mark.parametrize("confusable", ["\u212aermit", "\u212aERMIT"], ids=ascii)
+async def test_a_kelvin_sign_subject_does_not_reauthenticate_as_the_ascii_user(
+    server: LiveServer, confusable: str
+) -> None:
+    """The UIA JWT stage folds case as login does (ASCII only): KELVIN SIGN is not a k."""
+    await login(server, "kermit", "OLD")
+    keep = await login(server, "kermit", "KEEP")
+    session = assert_auth_required(await delete_device(server, keep, "OLD"))
+    auth = {"type": JWT_TYPE, "token": seed_jwt({"sub": confusable}), "session": session}
+
+    response = await delete_device(server, keep, "OLD", auth)
+
+    assert response.status_code == 401, response.text
+    assert response.json().get("errcode") == "M_INVALID_USERNAME", response.text
+    assert await device_ids(server, keep) == ["KEEP", "OLD"]
+
+
 # --- the m.login.password stage --------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,19 @@ def assert_matrix_4xx(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+#: The refusals that speak of ``exp``/``nbf``/``iat`` (README, "JWT login rules").
+TIME_REFUSALS = (
+    "expired_token: The token is expired",
+    "invalid_token: The token is not valid yet",
+    "invalid_token: The token is not valid as it was issued in the future",
+)
+
+
+def refused_for_its_times(body: dict[str, Any]) -> bool:
+    """Whether a refusal's reason is the token's times, which say nothing of its signature."""
+    return any(reason in str(body.get("error")) for reason in TIME_REFUSALS)
+
+
 @pytest.fixture
 def key_server() -> Iterator[socket.socket]:
     """A socket that forged ``jku``/``x5u`` headers name; nothing may connect to it."""
@@ -92,7 +106,9 @@ async def test_forged_tokens_are_refused_with_a_matrix_error(
     start_server: StartServer, key_server: socket.socket, world_name: str
 ) -> None:
     world = worlds()[world_name]
-    forged = forged_tokens(world, key_url(key_server))
+    assert world.config.error_detail == "full"  # the refusal's reason is in the answer
+    now = time.time()  # the live server's clock: every forged claim is current
+    forged = forged_tokens(world, key_url(key_server), now)
 
     async with start_server(jwt=world.config) as live:
         for attack, token in forged:
@@ -101,10 +117,12 @@ async def test_forged_tokens_are_refused_with_a_matrix_error(
                 TALLY.accepted_forgeries += 1
             body = assert_matrix_4xx(response)
             assert response.status_code in (400, 403), (attack, body)
+            assert not refused_for_its_times(body), (attack, body)
         assert await count_rows(live, "users") == 0
         assert accepted_connections(key_server) == 0
-        # The same server does log in a token its key really signed.
-        genuine = await live.login(world.sign({"sub": "alice"}))
+        # The same server does log in a token its key really signed, with the claims
+        # the forgeries carry: nothing but their signatures refused them.
+        genuine = await live.login(world.sign({"sub": "alice", "exp": int(now) + 3600}))
         assert judged(genuine).status_code == 200, genuine.text
 
     assert len(forged) >= 20
@@ -201,6 +219,40 @@ async def test_lone_surrogate_display_name_claim_never_breaks_login(
         profile = judged(await live.client.get(f"/_matrix/client/v3/profile/{user_id('alice')}"))
 
     assert profile.json()["displayname"] == "alice"
+
+
+# --- huge numbers in signed claims -------------------------------------------------------------
+
+REPLAY_PROTECTED = {"require_exp": True, "jti_replay_protection": True}
+
+
+@pytest.mark.parametrize(
+    "exp",
+    ["1" + "0" * 400, "1.7976931348623157e308", str(2**64 + 1)],
+    ids=["10**400", "max-float", "2**64+1"],
+)
+async def test_a_signed_exp_past_any_float_logs_in_once_with_replay_protection(
+    start_server: StartServer, exp: str
+) -> None:
+    """``exp = 10**400`` is a valid (late) expiry; keeping its ``jti`` once overflowed a float."""
+    from tests.api.support import hmac_jws
+
+    token = hmac_jws(
+        {"alg": "HS256"}, f'{{"sub": "alice", "jti": "j-{exp[:4]}", "exp": {exp}}}'.encode()
+    )
+    async with start_server(jwt=jwt_config(**REPLAY_PROTECTED)) as live:
+        first = judged(await live.login(token))
+        replayed = judged(await live.login(token))
+        used_ids = await count_rows(live, "jwt_used_ids")
+
+    assert first.status_code == 200, first.text
+    assert used_ids == 1
+    assert_error(
+        replayed,
+        403,
+        "M_FORBIDDEN",
+        "JWT validation failed: invalid_token: The token has already been used",
+    )
 
 
 # --- bodies that are barely JSON -----------------------------------------------------------------

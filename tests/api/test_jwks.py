@@ -2,13 +2,16 @@
 
 Rotation with no failed login, the identity provider down at startup and
 mid-run, a flood of unknown ``kid``s (at most one refetch per interval), a
-hanging endpoint (no login waits past ``jwks_timeout``) and garbage answers
-(the last good set stays).
+hanging endpoint (no login waits past ``jwks_timeout``), garbage answers
+(the last good set stays), and what a fetch refuses: a body over 1 MiB (one
+that never ends is cut off there), a redirect, a certificate no trusted CA
+signed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -16,12 +19,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tessera.config import ListenerConfig, parse_config
+from tessera.services.jwks import MAX_JWKS_BYTES
 from tests.api.support import assert_error, assert_forbidden
 from tests.conftest import SERVER_NAME, LiveServer, StartServer
-from tests.support.idp import JwksEndpoint, jwks_endpoint
+from tests.support.idp import JwksEndpoint, jwks_endpoint, tls_files
 from tests.support.keys import jwk, rsa_pair, sign
 
 OLD, NEW = rsa_pair(), rsa_pair()
@@ -177,3 +182,83 @@ async def test_the_set_is_refreshed_in_the_background_as_max_age_says(
             await asyncio.sleep(0.5)
 
             assert idp.hits >= 3  # refetched every jwks_cache_min with no login at all
+
+
+# --- what a fetch refuses: too much, a redirect, an unverified certificate ------------------
+
+
+def padded_to(size: int, keys: list[dict[str, Any]]) -> bytes:
+    """A valid JWK Set document of exactly ``size`` bytes (JSON whitespace after it)."""
+    document = json.dumps({"keys": keys}).encode()
+    assert len(document) <= size
+    return document + b" " * (size - len(document))
+
+
+async def test_a_key_set_of_exactly_1_mib_is_read(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        idp.body = padded_to(MAX_JWKS_BYTES, [OLD_JWK])
+        async with tessera(start_server, idp) as live:
+            response = await live.login(token(OLD, "2025"))
+
+    assert response.status_code == 200, response.text
+
+
+async def test_a_key_set_one_byte_over_1_mib_is_refused(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        idp.body = padded_to(MAX_JWKS_BYTES + 1, [OLD_JWK])
+        async with tessera(start_server, idp) as live:
+            response = await live.login(token(OLD, "2025"))
+            outcomes = await fetches(live)
+
+    assert_error(response, 503, "M_UNKNOWN")  # no keys: the one answer was refused
+    assert outcomes.get("ok", 0) == 0
+    assert outcomes["error"] >= 1
+
+
+async def test_a_body_that_never_ends_is_cut_off_after_1_mib(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as idp:
+        idp.endless = True
+        async with tessera(start_server, idp, jwks_timeout="10s") as live:
+            assert idp.done.wait(10)  # Tessera hung up: the endpoint could write no more
+            response = await live.login(token(OLD, "2025"))
+
+    assert_error(response, 503, "M_UNKNOWN")
+    # Read up to the cap, plus what the loopback socket buffers held when it hung up;
+    # streaming on until the 10 s timeout would have been gigabytes.
+    assert MAX_JWKS_BYTES <= idp.sent < 32 * MAX_JWKS_BYTES, idp.sent
+
+
+async def test_a_redirect_is_not_followed(start_server: StartServer) -> None:
+    with jwks_endpoint([OLD_JWK]) as target, jwks_endpoint([OLD_JWK]) as idp:
+        idp.redirect = target.url
+        async with tessera(start_server, idp) as live:
+            response = await live.login(token(OLD, "2025"))
+
+    assert_error(response, 503, "M_UNKNOWN")
+    assert idp.hits >= 1
+    assert target.hits == 0  # the key set it points to was never asked for
+
+
+async def test_a_certificate_no_trusted_ca_signed_is_refused(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    with jwks_endpoint([OLD_JWK], tls=tls_files(tmp_path)) as idp:
+        async with tessera(start_server, idp) as live:
+            response = await live.login(token(OLD, "2025"))
+
+    assert_error(response, 503, "M_UNKNOWN")
+    assert idp.hits == 0  # the handshake failed: no request was ever made
+
+
+async def test_the_same_https_endpoint_is_read_once_its_ca_is_trusted(
+    start_server: StartServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The control for the test above: only the certificate check refused it."""
+    files = tls_files(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(files.ca))  # httpx's trust store, from the env
+    with jwks_endpoint([OLD_JWK], tls=files) as idp:
+        async with tessera(start_server, idp) as live:
+            response = await live.login(token(OLD, "2025"))
+
+    assert response.status_code == 200, response.text
+    assert idp.hits == 1

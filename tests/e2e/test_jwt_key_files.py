@@ -2,13 +2,17 @@
 
 - ``secret_path`` is reread on SIGHUP: the new key logs in, the old one no
   longer does, and a broken file keeps the keys in use;
-- a world-readable secret file stops the server at startup, unless allowed;
+- a world-readable key file (``secret_path``, ``jwks_path``, a provider's
+  ``jwks_path``) stops the server at startup, unless allowed, and is not
+  taken on SIGHUP;
 - with ``jti_replay_protection`` on PostgreSQL, a token used on one process
   is refused by another one sharing the database.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import time
@@ -85,17 +89,89 @@ def test_sighup_rereads_the_secret_file(tmp_path: Path, servers: list[ServerProc
     assert NEW_SECRET not in server.output and OLD_SECRET not in server.output
 
 
-def test_a_world_readable_secret_file_stops_the_server(tmp_path: Path) -> None:
+def jwk_set(secret: str) -> str:
+    """A JWK Set holding ``secret`` as an HS256 key (what a ``jwks_path`` file holds)."""
+    k = base64.urlsafe_b64encode(secret.encode()).rstrip(b"=").decode()
+    return json.dumps({"keys": [{"kty": "oct", "k": k, "alg": "HS256", "kid": "one"}]})
+
+
+def keyed_login(client: httpx.Client, secret: str) -> httpx.Response:
+    """A login with a token signed by ``secret`` under the ``kid`` of ``jwk_set``."""
+    token = sign({"sub": "ann"}, secret, kid="one")
+    return client.post(LOGIN, json={"type": "org.matrix.login.jwt", "token": token})
+
+
+#: Where a key file can be named: the config key the error must name, and the settings.
+KEY_FILE_SETTINGS = {
+    "secret_path": ("jwt_config.secret_path", OLD_SECRET, {}),
+    "jwks_path": ("jwt_config.jwks_path", jwk_set(OLD_SECRET), {}),
+    "provider-jwks_path": (
+        "jwt_providers[0].jwks_path",
+        jwk_set(OLD_SECRET),
+        {"jwt_config": {"enabled": False}},
+    ),
+}
+
+
+@pytest.mark.parametrize("where", list(KEY_FILE_SETTINGS))
+def test_a_world_readable_key_file_stops_the_server(tmp_path: Path, where: str) -> None:
+    key, content, top = KEY_FILE_SETTINGS[where]
     write_homeserver(tmp_path)
-    write_secret(tmp_path / "jwt.secret", OLD_SECRET, mode=0o644)
-    configure(tmp_path, {"secret_path": "jwt.secret"})
+    write_secret(tmp_path / "jwt.keys", content, mode=0o644)
+    name = key.rsplit(".", 1)[1]
+    if where.startswith("provider"):
+        provider = {"id": "corp", "algorithm": "HS256", name: "jwt.keys"}
+        configure(tmp_path, {}, jwt_providers=[provider], **top)
+    else:
+        configure(tmp_path, {name: "jwt.keys"})
 
     server = ServerProcess(tmp_path)
     code = server.process.wait(30)
     server.kill()
 
     assert code != 0
-    assert "jwt_config.secret_path" in server.output
+    assert key in server.output
+    assert "readable by every user" in server.output
+    assert "listening" not in server.output
+    assert content not in server.output
+
+
+@pytest.mark.parametrize("where", ["secret_path", "jwks_path"])
+def test_the_same_key_file_made_private_starts_the_server(
+    tmp_path: Path, servers: list[ServerProcess], where: str
+) -> None:
+    """The control for the test above: only the file's mode stopped it."""
+    _key, content, _top = KEY_FILE_SETTINGS[where]
+    write_homeserver(tmp_path)
+    write_secret(tmp_path / "jwt.keys", content, mode=0o600)
+    configure(tmp_path, {where: "jwt.keys"})
+    server = ServerProcess(tmp_path)
+    servers.append(server)
+
+    with httpx.Client(base_url=server.base_url(), timeout=10) as client:
+        response = keyed_login(client, OLD_SECRET)
+
+    assert response.status_code == 200, response.text
+
+
+def test_a_key_file_made_world_readable_is_not_reloaded_on_sighup(
+    tmp_path: Path, servers: list[ServerProcess]
+) -> None:
+    write_homeserver(tmp_path)
+    write_secret(tmp_path / "jwt.keys", jwk_set(OLD_SECRET))
+    configure(tmp_path, {"jwks_path": "jwt.keys"})
+    server = ServerProcess(tmp_path)
+    servers.append(server)
+    with httpx.Client(base_url=server.base_url(), timeout=10) as client:
+        write_secret(tmp_path / "jwt.keys", jwk_set(NEW_SECRET), mode=0o644)
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "keeping the old keys" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.05)
+
+        assert keyed_login(client, OLD_SECRET).status_code == 200
+        assert keyed_login(client, NEW_SECRET).status_code == 403
     assert "readable by every user" in server.output
 
 

@@ -9,6 +9,13 @@ Two ways to run several workers, both with real ``tessera run`` processes:
   test makes each request on a new connection until both workers (told apart
   by the request-ID prefix in the access log) have answered every endpoint.
 
+Every server here trusts a token it has looked up for ``CACHE_TTL`` (ten
+minutes, ``access_token_cache_ttl``), far past ``BOUND``: a session ended on
+one worker can only be refused by another within the bound because the
+``NOTIFY`` reached it, never because its cache entry ran out.
+(``tests/e2e/test_mutations.py`` drops the ``NOTIFY`` and expects these
+tests to fail.)
+
 On SQLite more than one worker is refused.
 """
 
@@ -25,6 +32,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from tests.conftest import POSTGRES_DSN
 from tests.e2e.support import create_database, drop_database, login_body, write_homeserver
@@ -34,6 +42,8 @@ CLIENT = "/_matrix/client/v3"
 ADMIN = "/_synapse/admin"
 #: The issue's bound: a session ended on one worker is refused by every other within 1 s.
 BOUND = 1.0
+#: How long each server trusts a cached token: so long that only NOTIFY explains a refusal.
+CACHE_TTL = "10m"
 ACCESS_LINE = re.compile(r"tessera\.access: (\w+)-\d+ (\w+) (\S+) (\d{3}) ")
 
 needs_postgres = pytest.mark.skipif(
@@ -72,7 +82,12 @@ class Site:
 
 def _site(directory: Path, database: dict[str, Any] | None) -> Site:
     directory.mkdir(parents=True, exist_ok=True)
-    return Site(directory, write_homeserver(directory, database))
+    secret = write_homeserver(directory, database)
+    path = directory / "homeserver.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["access_token_cache_ttl"] = CACHE_TTL
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return Site(directory, secret)
 
 
 def _bearer(token: str) -> dict[str, str]:

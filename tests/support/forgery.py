@@ -342,16 +342,21 @@ def _mixed_set_world() -> World:
 # --- one forged token per attack, for the HTTP tests ------------------------------------------
 
 
-def forged_tokens(world: World, key_url: str) -> list[tuple[str, str]]:
+def forged_tokens(world: World, key_url: str, now: float) -> list[tuple[str, str]]:
     """``(attack, token)`` pairs: every kind of forgery, none signed by the world's key.
 
     ``key_url`` is where ``jku``/``x5u`` point (a socket the test watches).
+    ``now`` is the verifying server's clock (``time.time()`` for a live
+    server): every ``exp`` is an hour after it, so only the signature can be
+    what refuses a token. Built from a fixed past instant, every forgery was
+    refused as expired, and a server that checked no signature passed.
     """
-    alice = world.sign({"sub": "alice", "exp": NOW + 3600})
-    mallory = world.sign({"sub": "mallory", "exp": NOW + 3600})
+    exp = int(now) + 3600
+    alice = world.sign({"sub": "alice", "exp": exp})
+    mallory = world.sign({"sub": "mallory", "exp": exp})
     a_header, a_payload, a_signature = alice.split(".")
     _, m_payload, m_signature = mallory.split(".")
-    admin = json.dumps({"sub": "admin", "exp": NOW + 3600}).encode()
+    admin = json.dumps({"sub": "admin", "exp": exp}).encode()
     forged: list[tuple[str, str]] = [
         ("payload-swap", f"{a_header}.{m_payload}.{a_signature}"),
         ("signature-swap", f"{a_header}.{a_payload}.{m_signature}"),

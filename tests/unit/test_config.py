@@ -632,3 +632,19 @@ def test_a_null_listener_path_is_the_same_as_none() -> None:
     config = parse_config({"server_name": "example.com", "listeners": [listener]}, Path("."))
 
     assert config.listeners[0].port == 8008
+
+
+@pytest.mark.parametrize(("value", "ms"), [("5m", 300_000), (250, 250), ("1s", 1_000)])
+def test_access_token_cache_ttl_is_a_duration(value: Any, ms: int) -> None:
+    config = parse_config(
+        {"server_name": "example.com", "access_token_cache_ttl": value}, Path(".")
+    )
+
+    assert config.access_token_cache_ttl == ms
+
+
+def test_access_token_cache_ttl_of_zero_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"server_name": "example.com", "access_token_cache_ttl": 0}, Path("."))
+
+    assert caught.value.key == "access_token_cache_ttl"

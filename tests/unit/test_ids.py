@@ -8,6 +8,7 @@ from tessera.core.errors import ErrCode, MatrixError
 from tessera.core.ids import (
     MAX_USER_ID_LENGTH,
     check_new_localpart,
+    check_subject_can_match,
     localpart_of,
     server_name_of,
     user_id_for,
@@ -175,3 +176,26 @@ def test_user_id_splits_at_the_first_colon(user_id: str, localpart: str, server_
     assert localpart_of(user_id) == localpart
     assert server_name_of(user_id) == server_name
     assert user_id_for(localpart, server_name) == user_id
+
+
+# --- naming an existing user: ASCII case only ---------------------------------------------
+
+
+@pytest.mark.parametrize("subject", ["alice", "Alice", "ALICE", "kermit", "a.b=c-d/e+f_g"])
+def test_a_subject_folding_to_the_grammar_in_ascii_can_match(subject: str) -> None:
+    check_subject_can_match(subject)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["\u212aermit", "\u212aERMIT", "\u0130", "\uff4bermit", "k\u0435rmit", "al:ice", "a\x00"],
+    ids=ascii,
+)
+def test_a_subject_that_only_unicode_folding_brings_into_the_grammar_matches_nobody(
+    subject: str,
+) -> None:
+    """``"\\u212aermit".lower()`` is ``"kermit"``: the rule must not fold it there."""
+    with pytest.raises(MatrixError) as caught:
+        check_subject_can_match(subject)
+
+    assert caught.value.errcode == ErrCode.INVALID_USERNAME

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from tessera.core.errors import MatrixError
-from tessera.core.ids import check_localpart_characters, check_new_localpart, user_id_for
+from tessera.core.ids import check_new_localpart, check_subject_can_match, user_id_for
 from tessera.core.jwt_claims import (
     Claims,
     ClaimValue,
@@ -127,7 +127,7 @@ def _refusal(verdict: Identity | MatrixError, server_name: str) -> MatrixError |
         return verdict
     try:
         # What the login service checks before it looks in the database.
-        check_localpart_characters(verdict.subject.lower())
+        check_subject_can_match(verdict.subject)
     except MatrixError as refusal:
         return refusal
     return None
@@ -257,7 +257,7 @@ def _check_subject(report: Report, claims: Claims, provider: JwtProvider, server
     source = claim if mapping.template is None else "localpart_template"
     try:
         name = localpart(subject(claims, claim), claims, mapping)
-        check_localpart_characters(name.lower())
+        check_subject_can_match(name)
     except JwtRejected as rejected:
         report.add(FAIL, "subject", f"{source} gives no name: {rejected.message}")
         return

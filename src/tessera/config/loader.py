@@ -52,6 +52,7 @@ TESSERA_KEYS = frozenset(
     {
         "max_request_body_size",
         "request_read_timeout",
+        "access_token_cache_ttl",
         "log_format",
         "jwt_providers",
         "allow_world_readable_secrets",
@@ -148,6 +149,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
+        access_token_cache_ttl=positive_duration_ms(root, "access_token_cache_ttl", 1_000),
         log_format=root.choice("log_format", ("text", "json")) or "text",
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),

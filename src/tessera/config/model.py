@@ -200,6 +200,8 @@ class Config:
     max_request_body_size: int = 64 * 1024
     #: Tessera's own: milliseconds a client has to send a request's whole body (else 408).
     request_read_timeout: int = 30_000
+    #: Tessera's own: milliseconds a looked-up access token is trusted without the database.
+    access_token_cache_ttl: int = 1_000
     #: Tessera's own: ``text`` (default) or ``json`` (one JSON object per log line).
     log_format: str = "text"
     #: Synapse keys present in the file that Tessera does not implement.

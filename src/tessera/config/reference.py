@@ -141,6 +141,16 @@ TOP_LEVEL = Group(
             "and the connection is closed",
         ),
         Key(
+            "access_token_cache_ttl",
+            DURATION,
+            "1s",
+            TESSERA,
+            "how long a process trusts an access token it has looked up before reading it "
+            "again. Logouts, device deletions and deactivations reach every process at once "
+            "(on PostgreSQL through `NOTIFY`); this bounds how stale a process can be when a "
+            "notification is lost or a row is changed behind Tessera's back",
+        ),
+        Key(
             "log_format",
             "`text` or `json`",
             "text",

@@ -59,6 +59,22 @@ def check_localpart_characters(localpart: str) -> None:
         raise _invalid("User ID can only contain characters a-z, 0-9, or '=_-./+'")
 
 
+def check_subject_can_match(subject: str) -> None:
+    """Refuse a login subject that no stored localpart can match, case aside.
+
+    The rule every way of naming an existing user shares (JWT login, the UIA
+    JWT stage, ``tessera jwt check``). Stored localparts are in the grammar,
+    which is ASCII, so only ASCII letters are folded: ``str.lower()`` turns the
+    KELVIN SIGN (U+212A) into ``k``, and ``"\\u212aermit"`` would reach @kermit.
+    The subject is refused before it reaches SQL (a NUL is an error in
+    PostgreSQL).
+
+    Raises:
+        MatrixError: 400 ``M_INVALID_USERNAME``.
+    """
+    check_localpart_characters(subject.lower() if subject.isascii() else subject)
+
+
 def parse_user_id(user_id: str) -> str:
     """``user_id`` if it has the ``@localpart:server`` shape, else 400 ``M_INVALID_PARAM``."""
     _localpart, colon, server = user_id[1:].partition(":")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.core.errors import BadJson, ErrCode, Forbidden, InvalidParam, MatrixError
-from tessera.core.ids import check_localpart_characters, storable, user_id_for
+from tessera.core.ids import check_subject_can_match, storable, user_id_for
 from tessera.core.models import Requester, UiAuthSession
 from tessera.core.tokens import mint_session_id
 from tessera.services.clock import Clock, now_ms
@@ -154,7 +154,7 @@ class UserInteractiveAuth:
         raise Forbidden(f"{_describe(stage)} is not an authentication stage offered here")
 
     async def _user_of(self, identity: Identity) -> str:
-        check_localpart_characters(identity.subject.lower())
+        check_subject_can_match(identity.subject)  # the login's rule, not Unicode folding
         user_id = user_id_for(identity.subject, self._server_name)
         async with self._store.read() as txn:
             user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)

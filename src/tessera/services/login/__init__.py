@@ -14,8 +14,8 @@ from typing import Any
 
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError
 from tessera.core.ids import (
-    check_localpart_characters,
     check_new_localpart,
+    check_subject_can_match,
     localpart_of,
     storable,
     user_id_for,
@@ -171,14 +171,9 @@ class LoginService:
     async def _user_for_subject(
         self, txn: Transaction, identity: Identity, now: int
     ) -> tuple[User, bool]:
-        # Every stored localpart is in the grammar, so a subject whose lower
-        # case is not can match nobody: refuse it before it reaches SQL (a NUL
-        # is an error in PostgreSQL). A ':' would split into another user's ID;
-        # this refuses it rather than guess (Synapse guesses). The grammar is
-        # ASCII, so only ASCII is folded: str.lower() turns KELVIN SIGN into
-        # "k", and "\u212aermit" would log in as @kermit.
-        subject = identity.subject
-        check_localpart_characters(subject.lower() if subject.isascii() else subject)
+        # A ':' would split into another user's ID; this refuses it rather
+        # than guess (Synapse guesses).
+        check_subject_can_match(identity.subject)
         user_id = user_id_for(identity.subject, self._server_name)
         user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
         if user is not None:

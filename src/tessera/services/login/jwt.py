@@ -38,6 +38,8 @@ from tessera.storage.ports import Transaction
 LOGIN_TYPE = "org.matrix.login.jwt"
 #: What clients see for every rejection of a provider with ``error_detail: minimal``.
 MINIMAL_ERROR = "Invalid JWT"
+#: The latest a spent ``jti`` is kept until (2**52 ms, past any real ``exp``), in seconds.
+MAX_REPLAY_EXPIRY_S = 2**52 // 1000
 #: Reasons that say the token is not this provider's (so the next candidate may try).
 _NOT_MINE = frozenset({"bad_signature", "unknown_kid", "unsupported_algorithm", "key_mismatch"})
 
@@ -150,8 +152,9 @@ class JwtLogin:
         issuer = claims.get("iss")
         key = f"{provider.id}\x00{issuer if isinstance(issuer, str) else ''}\x00{jti}"
         # `exp` is required with replay protection; the leeway keeps the ID
-        # as long as the token could still be accepted.
-        expiry_s = min(float(claims["exp"]) + provider.policy.leeway, 2.0**52 / 1000)
+        # as long as the token could still be accepted. It is any finite JSON
+        # number: capped before any float conversion, which overflows past 1e308.
+        expiry_s = min(claims["exp"] + provider.policy.leeway, MAX_REPLAY_EXPIRY_S)
         return ReplayGuard(hashlib.sha256(key.encode()).digest(), int(expiry_s * 1000))
 
     def _forbidden(self, rejected: JwtRejected, provider: JwtProvider | None) -> MatrixError:
