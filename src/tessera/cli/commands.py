@@ -130,7 +130,6 @@ def _database_errors() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     from tessera.app import build_app
     from tessera.serve import bind_listeners, event_loop_runner, serve
-    from tessera.storage.migrate import migrate as apply_migrations
 
     config = load_checked(args.config)
     _setup_logging(config.log_format)
@@ -148,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     application.asgi.listen_on((sock.getsockname()[1], listener) for sock, listener in sockets)
 
     async def main() -> None:
-        await apply_migrations(application.database)
+        await _migrate_once(config)  # without the serving pool's statement timeout
         _announce(args, config, sockets)
         await serve(application, [sock for sock, _ in sockets], config.request_read_timeout / 1000)
 
@@ -205,7 +204,7 @@ async def _migrate_once(config: Config) -> None:
     from tessera.app import open_database
     from tessera.storage.migrate import migrate as apply_migrations
 
-    database = open_database(config.database)
+    database = open_database(config.database, for_migrations=True)
     try:
         await apply_migrations(database)
     finally:
@@ -271,7 +270,7 @@ def migrate(args: argparse.Namespace) -> int:
     config = load_checked(args.config)
 
     async def main() -> str | None:
-        database = open_database(config.database)
+        database = open_database(config.database, for_migrations=True)
         try:
             await apply_migrations(database)
             return await current_revision(database)
