@@ -1,4 +1,4 @@
-"""uvicorn's httptools protocol, with three things it lacks.
+"""uvicorn's httptools protocol, with four things it lacks.
 
 **Deadlines on request headers and bodies.** uvicorn times out idle
 keep-alive connections, but a client that connects and sends nothing, or
@@ -23,6 +23,10 @@ the header limits 431, and the connection is closed at once. A read holds
 at most 256 KiB (asyncio's), so no head costs more than its cap plus one
 read.
 
+**A bound on connections** (``connection_limits``): in total, and per
+client address on direct listeners; past it the connection idle longest
+without a whole request is closed, or the newcomer is answered 503.
+
 **One write per response.** uvicorn writes a response's head, then its
 body: two ``send`` calls and, with Nagle off, two packets for every small
 JSON answer. The head is held until the body follows (or the loop's next
@@ -38,6 +42,7 @@ from typing import cast
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from tessera.connection_limits import ConnectionLimits, address_key
 from tessera.core.errors import ErrCode, MatrixError
 from tessera.http.errors import render_raw
 from tessera.http.middleware import MAX_HEADER_BYTES, MAX_HEADERS, HeadersTooLarge
@@ -118,14 +123,28 @@ def closing_response(error: MatrixError) -> bytes:
     return b"HTTP/1.1 %d %s\r\n%sConnection: close\r\n\r\n%s" % (status, reason, head, body)
 
 
+class TooManyConnections(MatrixError):
+    def __init__(self) -> None:
+        super().__init__(ErrCode.UNKNOWN, "Too many connections", status=503)
+
+
 _URL_TOO_LONG = closing_response(UrlTooLong())
+_TOO_MANY_CONNECTIONS = closing_response(TooManyConnections())
 _HEADERS_TOO_LARGE = closing_response(HeadersTooLarge())
 
 
-def tessera_protocol(seconds: float) -> type[HttpToolsProtocol]:
-    """httptools with ``seconds`` deadlines on headers and on bodies, one write per response."""
+def tessera_protocol(
+    seconds: float, limits: ConnectionLimits | None = None
+) -> type[HttpToolsProtocol]:
+    """httptools with ``seconds`` deadlines on headers and on bodies, caps on heads,
+    ``limits`` on connections (None: unbounded), one write per response."""
     interval = min(_MAX_SWEEP_INTERVAL, seconds / 4)
     body_timeout_response = closing_response(BodyTimeout(seconds))
+    #: Connections without a whole request in (new, stalled, or idle between requests),
+    #: oldest first: the first to close when a newcomer needs room.
+    idle: dict[TesseraProtocol, None] = {}
+    #: Open connections per client address (``address_key``), on direct listeners.
+    per_address: dict[str, int] = {}
 
     class TesseraProtocol(HttpToolsProtocol):
         #: loop time the current request's headers began; None between requests.
@@ -136,6 +155,8 @@ def tessera_protocol(seconds: float) -> type[HttpToolsProtocol]:
         head_bytes: int | None = None
         #: heads read whole on this connection.
         heads_done = 0
+        #: what this connection counts against in ``per_address``; None: not counted.
+        address: str | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -145,6 +166,53 @@ def tessera_protocol(seconds: float) -> type[HttpToolsProtocol]:
             if getattr(state, "tessera_sweeping", False) is False:
                 state.tessera_sweeping = True  # type: ignore[attr-defined]
                 self.loop.call_later(interval, _sweep, self.loop, state)
+            if limits is not None:
+                self._admit(limits)
+
+        def _admit(self, limits: ConnectionLimits) -> None:
+            """Count this connection; make room for it, or turn it away."""
+            idle[self] = None
+            direct = self.server is None or self.server[1] not in limits.forwarded_ports
+            if direct and self.client is not None:
+                self.address = address_key(self.client[0])
+                count = per_address.get(self.address, 0) + 1
+                per_address[self.address] = count
+                if count > limits.per_address:
+                    self.turn_away()
+                    return
+            if len(self.connections) > limits.total:
+                victim = next((c for c in idle if c is not self), None)
+                if victim is None:
+                    self.turn_away()
+                else:
+                    victim.make_room()
+
+        def turn_away(self) -> None:
+            """503 and close: no room for this connection."""
+            idle.pop(self, None)
+            self.headers_since = None
+            self.transport.write(_TOO_MANY_CONNECTIONS)
+            self.transport.close()
+
+        def make_room(self) -> None:
+            """Close this idle connection for a newcomer (it has no request to answer)."""
+            idle.pop(self, None)
+            self.headers_since = None
+            self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            super().connection_lost(exc)
+            idle.pop(self, None)
+            if self.address is not None:
+                left = per_address.pop(self.address) - 1
+                if left:
+                    per_address[self.address] = left
+                self.address = None
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if limits is not None and not self.pipeline and not self.transport.is_closing():
+                idle[self] = None  # waiting for its next request
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
@@ -212,6 +280,7 @@ def tessera_protocol(seconds: float) -> type[HttpToolsProtocol]:
         def on_headers_complete(self) -> None:
             self.headers_since = self.head_bytes = None
             self.heads_done += 1
+            idle.pop(self, None)
             # A head read whole in one go escaped ``data_received``'s URL check.
             if len(self.url) > MAX_URL_BYTES:
                 raise _Refused(_URL_TOO_LONG)

@@ -632,3 +632,27 @@ def test_a_null_listener_path_is_the_same_as_none() -> None:
     config = parse_config({"server_name": "example.com", "listeners": [listener]}, Path("."))
 
     assert config.listeners[0].port == 8008
+
+
+def test_connection_and_file_limits_are_read() -> None:
+    config = parse(
+        soft_file_limit=4096, max_http_connections=300, max_http_connections_per_address=7
+    )
+
+    assert config.soft_file_limit == 4096
+    assert config.max_http_connections == 300
+    assert config.max_http_connections_per_address == 7
+
+
+@pytest.mark.parametrize(
+    ("top_level", "key"),
+    [
+        ({"soft_file_limit": -1}, "soft_file_limit"),
+        ({"max_http_connections": 0}, "max_http_connections"),
+        ({"max_http_connections_per_address": 0}, "max_http_connections_per_address"),
+    ],
+)
+def test_connection_and_file_limits_out_of_range_are_errors_naming_the_key(
+    top_level: dict[str, Any], key: str
+) -> None:
+    assert error_of(**top_level).key == key

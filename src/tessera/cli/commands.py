@@ -129,13 +129,14 @@ def _database_errors() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     from tessera.app import build_app
-    from tessera.serve import bind_listeners, event_loop_runner, serve
+    from tessera.serve import bind_listeners, event_loop_runner, process_limits, serve
 
     config = load_checked(args.config)
     _setup_logging(config.log_format)
     _report(config)
     if not any(listener.type == "http" for listener in config.listeners):
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
+    limits = process_limits(config)  # before forking: workers inherit the open-file limit
     if args.workers != 1:
         return _run_workers(args, config)
     ignore_sighup()
@@ -149,7 +150,12 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> None:
         await _migrate_once(config)  # without the serving pool's statement timeout
         _announce(args, config, sockets)
-        await serve(application, [sock for sock, _ in sockets], config.request_read_timeout / 1000)
+        await serve(
+            application,
+            [sock for sock, _ in sockets],
+            config.request_read_timeout / 1000,
+            limits,
+        )
 
     with _database_errors():
         event_loop_runner()(main())  # type: ignore[operator]
@@ -214,7 +220,7 @@ async def _migrate_once(config: Config) -> None:
 def _serve_child(config: Config, bound: Bound) -> None:
     """One worker: its own app, pool and event loop on its own sockets (in the child)."""
     from tessera.app import build_app
-    from tessera.serve import event_loop_runner, serve
+    from tessera.serve import event_loop_runner, process_limits, serve
     from tessera.workers import exit_with_parent
 
     application = build_app(config)
@@ -225,7 +231,10 @@ def _serve_child(config: Config, bound: Bound) -> None:
         watchdog = asyncio.create_task(exit_with_parent(parent))
         try:
             await serve(
-                application, [sock for sock, _ in bound], config.request_read_timeout / 1000
+                application,
+                [sock for sock, _ in bound],
+                config.request_read_timeout / 1000,
+                process_limits(config),
             )
         finally:
             watchdog.cancel()

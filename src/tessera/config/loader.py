@@ -44,6 +44,7 @@ IMPLEMENTED_KEYS = frozenset(
         "bcrypt_rounds",
         "rc_login",
         "enable_metrics",
+        "soft_file_limit",
         *SESSION_KEYS,
     }
 )
@@ -53,6 +54,8 @@ TESSERA_KEYS = frozenset(
         "max_request_body_size",
         "request_read_timeout",
         "log_format",
+        "max_http_connections",
+        "max_http_connections_per_address",
         "jwt_providers",
         "allow_world_readable_secrets",
     }
@@ -149,6 +152,9 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
         log_format=root.choice("log_format", ("text", "json")) or "text",
+        soft_file_limit=_soft_file_limit(root),
+        max_http_connections=_positive(root, "max_http_connections", 10_000),
+        max_http_connections_per_address=_positive(root, "max_http_connections_per_address", 500),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
     )
@@ -166,6 +172,13 @@ def _ignored_top_level_keys(root: Section) -> tuple[str, ...]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(str(key), f"unknown key{hint}")
     return tuple(ignored)
+
+
+def _soft_file_limit(root: Section) -> int:
+    value = root.get("soft_file_limit", int, 0)
+    if value < 0:
+        raise ConfigError(root.key("soft_file_limit"), "must be 0 (the hard limit) or more")
+    return value
 
 
 def _positive(section: Section, name: str, default: int) -> int:
