@@ -211,7 +211,9 @@ def tessera_protocol(
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if limits is not None and not self.pipeline and not self.transport.is_closing():
+            # Not when a pipelined request has just started: it is being answered.
+            waiting = self.cycle is None or self.cycle.response_complete
+            if limits is not None and waiting and not self.transport.is_closing():
                 idle[self] = None  # waiting for its next request
 
         def on_message_begin(self) -> None:
