@@ -44,6 +44,7 @@ from tessera.services.sessions import Sessions
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import (
     COMMAND_TIMEOUT,
+    CONNECT_TIMEOUT,
     Database,
     postgres_tls,
     postgres_url,
@@ -88,6 +89,7 @@ def open_database(config: DatabaseConfig, *, for_migrations: bool = False) -> Da
         config.cp_max,
         connect_args=tls,
         command_timeout=None if for_migrations else COMMAND_TIMEOUT,
+        connect_timeout=config.connect_timeout or CONNECT_TIMEOUT,
     )
 
 

@@ -656,3 +656,12 @@ def test_connection_and_file_limits_out_of_range_are_errors_naming_the_key(
     top_level: dict[str, Any], key: str
 ) -> None:
     assert error_of(**top_level).key == key
+
+
+@pytest.mark.parametrize(("given", "read"), [(7, 7), (0, None)])
+def test_libpq_connect_timeout_is_read_and_zero_keeps_the_default(
+    given: int, read: int | None
+) -> None:
+    database = {"name": "psycopg2", "args": {"dbname": "d", "connect_timeout": given}}
+
+    assert parse(database=database).database.connect_timeout == read

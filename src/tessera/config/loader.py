@@ -85,7 +85,6 @@ _POSTGRES_IGNORED_ARGS = frozenset(
         "keepalives_interval",
         "keepalives_count",
         "application_name",
-        "connect_timeout",
     }
 )
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -172,6 +171,13 @@ def _ignored_top_level_keys(root: Section) -> tuple[str, ...]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(str(key), f"unknown key{hint}")
     return tuple(ignored)
+
+
+def _connect_timeout(args: Section) -> int | None:
+    value = args.optional("connect_timeout", int)
+    if value is not None and value < 0:
+        raise ConfigError(args.key("connect_timeout"), "must be a number of seconds")
+    return value or None  # libpq's 0 ("wait for ever") keeps the default: no hang
 
 
 def _soft_file_limit(root: Section) -> int:
@@ -303,6 +309,7 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
             cp_min=cp_min,
             cp_max=cp_max,
             sslmode=args.choice("sslmode", _SSLMODES),
+            connect_timeout=_connect_timeout(args),
             sslrootcert=_file_path(args, "sslrootcert", base_dir),
             sslcert=_file_path(args, "sslcert", base_dir),
             sslkey=_file_path(args, "sslkey", base_dir),

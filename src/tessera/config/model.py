@@ -37,6 +37,9 @@ class DatabaseConfig:
     sslrootcert: str | None = None
     sslcert: str | None = None
     sslkey: str | None = None
+    #: libpq's ``connect_timeout`` in seconds. None (or 0, libpq's "no limit"): Tessera's
+    #: default (3 s): a connection attempt never waits for ever.
+    connect_timeout: int | None = None
 
 
 #: A value ``jwt_config.required_claims`` may list: a JSON scalar.

@@ -375,13 +375,23 @@ DATABASE = Group(
             unset="libpq's default",
             also=("args.sslcert", "args.sslkey"),
         ),
+        Key(
+            "args.connect_timeout",
+            INTEGER,
+            None,
+            SYNAPSE,
+            "PostgreSQL: seconds to open a connection, as in libpq, but `0` (libpq: wait for "
+            "ever) keeps the default. Past it the request gets 503 `Database unavailable` "
+            "rather than a hang; statements (3 s) and waits for a pooled connection (3 s) "
+            "are bounded too",
+            unset="3",
+        ),
         _ignored(
             "args.keepalives",
             "args.keepalives_idle",
             "args.keepalives_interval",
             "args.keepalives_count",
             "args.application_name",
-            "args.connect_timeout",
             meaning="PostgreSQL: libpq options Tessera does not support, accepted with a "
             "warning and ignored",
         ),

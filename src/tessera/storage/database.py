@@ -178,9 +178,11 @@ class Database:
         pool_max: int = 10,
         connect_args: dict[str, Any] | None = None,
         command_timeout: float | None = COMMAND_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> Database:
-        """A database for ``url``; on PostgreSQL every statement is bounded by
-        ``command_timeout`` seconds (None: unbounded, for migrations)."""
+        """A database for ``url``; on PostgreSQL opening a connection is bounded by
+        ``connect_timeout`` seconds and every statement by ``command_timeout`` (None:
+        unbounded, as migrations run)."""
         if isinstance(url, str) and url.startswith("sqlite:///"):
             return SqliteDatabase(url.removeprefix("sqlite:///") or ":memory:")
         from sqlalchemy import make_url
@@ -197,7 +199,7 @@ class Database:
         }
         # A hung server (stopped, partitioned) must cost a request seconds, not forever:
         # these make it DatabaseUnavailable, a 503 (``outages_reported``).
-        connect_args = {"timeout": CONNECT_TIMEOUT, **(connect_args or {})}
+        connect_args = {"timeout": connect_timeout, **(connect_args or {})}
         pooled = {**connect_args, "command_timeout": command_timeout}
         return cls(create_async_engine(url, connect_args=pooled, **options), connect_args)
 
