@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from sqlalchemy.engine import make_url
 from tessera.app import build_app
 from tessera.config import Config, DatabaseConfig, JwtConfig, ListenerConfig
 from tessera.config.model import LoginRateLimits, RateLimitConfig
-from tessera.serve import uvicorn_config
+from tessera.serve import limits_for, uvicorn_config
 from tessera.services.clock import Clock, system_clock
 from tessera.storage.database import Database, sqlite_url
 from tessera.storage.migrate import migrate
@@ -119,7 +120,13 @@ async def serve(
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     port = sock.getsockname()[1]
     application.asgi.listen_on((port, listener) for listener in config.listeners[:1])
-    config = uvicorn_config(application.asgi, config.request_read_timeout / 1000, lifespan="off")
+    open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    config = uvicorn_config(
+        application.asgi,
+        config.request_read_timeout / 1000,
+        limits_for(config, open_files),
+        lifespan="off",
+    )
     config.load()
     server = uvicorn.Server(config)
     # startup() without serve()'s main loop, which only notices an exit

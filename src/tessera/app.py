@@ -43,7 +43,14 @@ from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedL
 from tessera.services.sessions import Sessions
 from tessera.services.threepids import Threepids
 from tessera.services.uia import UserInteractiveAuth
-from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
+from tessera.storage.database import (
+    COMMAND_TIMEOUT,
+    CONNECT_TIMEOUT,
+    Database,
+    postgres_tls,
+    postgres_url,
+    sqlite_url,
+)
 from tessera.storage.invalidation_listener import listener_for
 
 #: Seconds a starting server waits for its LISTEN before serving without it.
@@ -61,8 +68,11 @@ class Application:
     jwt_keys: JwtKeys | None = None
 
 
-def open_database(config: DatabaseConfig) -> Database:
-    """A ``Database`` for the configured engine (no connection is made yet)."""
+def open_database(config: DatabaseConfig, *, for_migrations: bool = False) -> Database:
+    """A ``Database`` for the configured engine (no connection is made yet).
+
+    ``for_migrations``: statements run without a time limit (an index on a big table).
+    """
     if config.engine == "sqlite":
         assert config.sqlite_path is not None
         return Database.from_url(sqlite_url(config.sqlite_path))
@@ -74,7 +84,14 @@ def open_database(config: DatabaseConfig) -> Database:
         port=config.port,
     )
     tls = postgres_tls(config.sslmode, config.sslrootcert, config.sslcert, config.sslkey)
-    return Database.from_url(url, config.cp_min, config.cp_max, connect_args=tls)
+    return Database.from_url(
+        url,
+        config.cp_min,
+        config.cp_max,
+        connect_args=tls,
+        command_timeout=None if for_migrations else COMMAND_TIMEOUT,
+        connect_timeout=config.connect_timeout or CONNECT_TIMEOUT,
+    )
 
 
 def build_admin(config: Config) -> tuple[Admin, Database]:

@@ -10,7 +10,8 @@ from typing import Any
 import uvicorn
 
 from tessera.app import Application
-from tessera.config import ListenerConfig
+from tessera.config import Config, ListenerConfig
+from tessera.connection_limits import ConnectionLimits, connection_limits, raise_file_limit
 from tessera.listeners import Bound, bind_each
 
 
@@ -36,23 +37,54 @@ def socket_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
+def process_limits(config: Config) -> ConnectionLimits:
+    """Raise the open-file limit (``soft_file_limit``) and bound connections within it.
+
+    Idempotent: ``--workers``' parent calls it before forking, each child again.
+    """
+    return limits_for(config, raise_file_limit(config.soft_file_limit))
+
+
+def limits_for(config: Config, open_files: int) -> ConnectionLimits:
+    """The configured connection limits, within ``open_files`` descriptors."""
+    return connection_limits(
+        config.max_http_connections,
+        config.max_http_connections_per_address,
+        open_files,
+        config.database.cp_max,
+    )
+
+
 async def serve(
-    app: Application, sockets: list[socket.socket], read_timeout_s: float = 30.0
+    app: Application,
+    sockets: list[socket.socket],
+    read_timeout_s: float = 30.0,
+    limits: ConnectionLimits | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM; the app's lifespan closes the database on the way out.
 
-    ``read_timeout_s`` bounds how long a request's headers may take, and then its body.
+    ``read_timeout_s`` bounds how long a request's headers may take, and then its body;
+    ``limits`` how many connections are held.
     """
     # The app's lifespan closes the database: uvicorn runs it before it
     # re-raises SIGTERM on itself, which a `finally` here would not survive.
-    config = uvicorn_config(app.asgi, read_timeout_s, lifespan="on")
+    config = uvicorn_config(app.asgi, read_timeout_s, limits, lifespan="on")
     await uvicorn.Server(config).serve(sockets=sockets)
 
 
-def uvicorn_config(asgi: Any, read_timeout_s: float, **overrides: Any) -> uvicorn.Config:
-    """uvicorn as Tessera runs it (the tests' servers use it too)."""
+def uvicorn_config(
+    asgi: Any, read_timeout_s: float, limits: ConnectionLimits | None = None, **overrides: Any
+) -> uvicorn.Config:
+    """uvicorn as Tessera runs it (the tests' servers use it too).
+
+    ``asgi``'s ``forwarded_ports`` (``Frontend.listen_on``, called once the listeners
+    are bound) exempt ``x_forwarded`` listeners from the per-address limit.
+    """
+    if limits is not None:
+        forwarded = frozenset(getattr(asgi, "forwarded_ports", ()))
+        limits = ConnectionLimits(limits.total, limits.per_address, forwarded)
     options: dict[str, Any] = {
-        "http": http_protocol(read_timeout_s),
+        "http": http_protocol(read_timeout_s, limits),
         "access_log": False,  # ours logs the path without the query (it can hold a token)
         "log_config": None,
         "server_header": False,
@@ -66,11 +98,14 @@ def uvicorn_config(asgi: Any, read_timeout_s: float, **overrides: Any) -> uvicor
     return uvicorn.Config(asgi, **{**options, **overrides})
 
 
-def http_protocol(read_timeout_s: float) -> type[asyncio.Protocol]:
-    """httptools with Tessera's additions (``uvicorn_protocol``): deadlines, one write each."""
+def http_protocol(
+    read_timeout_s: float, limits: ConnectionLimits | None = None
+) -> type[asyncio.Protocol]:
+    """httptools with Tessera's additions (``uvicorn_protocol``): deadlines, caps on heads
+    and connections, one write each."""
     from tessera.uvicorn_protocol import tessera_protocol
 
-    return tessera_protocol(read_timeout_s)
+    return tessera_protocol(read_timeout_s, limits)
 
 
 def event_loop_runner() -> object:

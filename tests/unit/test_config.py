@@ -648,3 +648,36 @@ def test_access_token_cache_ttl_of_zero_is_refused() -> None:
         parse_config({"server_name": "example.com", "access_token_cache_ttl": 0}, Path("."))
 
     assert caught.value.key == "access_token_cache_ttl"
+
+
+def test_connection_and_file_limits_are_read() -> None:
+    config = parse(
+        soft_file_limit=4096, max_http_connections=300, max_http_connections_per_address=7
+    )
+
+    assert config.soft_file_limit == 4096
+    assert config.max_http_connections == 300
+    assert config.max_http_connections_per_address == 7
+
+
+@pytest.mark.parametrize(
+    ("top_level", "key"),
+    [
+        ({"soft_file_limit": -1}, "soft_file_limit"),
+        ({"max_http_connections": 0}, "max_http_connections"),
+        ({"max_http_connections_per_address": 0}, "max_http_connections_per_address"),
+    ],
+)
+def test_connection_and_file_limits_out_of_range_are_errors_naming_the_key(
+    top_level: dict[str, Any], key: str
+) -> None:
+    assert error_of(**top_level).key == key
+
+
+@pytest.mark.parametrize(("given", "read"), [(7, 7), (0, None)])
+def test_libpq_connect_timeout_is_read_and_zero_keeps_the_default(
+    given: int, read: int | None
+) -> None:
+    database = {"name": "psycopg2", "args": {"dbname": "d", "connect_timeout": given}}
+
+    assert parse(database=database).database.connect_timeout == read

@@ -129,14 +129,14 @@ def _database_errors() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     from tessera.app import build_app
-    from tessera.serve import bind_listeners, event_loop_runner, serve
-    from tessera.storage.migrate import migrate as apply_migrations
+    from tessera.serve import bind_listeners, event_loop_runner, process_limits, serve
 
     config = load_checked(args.config)
     _setup_logging(config.log_format)
     _report(config)
     if not any(listener.type == "http" for listener in config.listeners):
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
+    limits = process_limits(config)  # before forking: workers inherit the open-file limit
     if args.workers != 1:
         return _run_workers(args, config)
     ignore_sighup()
@@ -148,9 +148,14 @@ def run(args: argparse.Namespace) -> int:
     application.asgi.listen_on((sock.getsockname()[1], listener) for sock, listener in sockets)
 
     async def main() -> None:
-        await apply_migrations(application.database)
+        await _migrate_once(config)  # without the serving pool's statement timeout
         _announce(args, config, sockets)
-        await serve(application, [sock for sock, _ in sockets], config.request_read_timeout / 1000)
+        await serve(
+            application,
+            [sock for sock, _ in sockets],
+            config.request_read_timeout / 1000,
+            limits,
+        )
 
     with _database_errors():
         event_loop_runner()(main())  # type: ignore[operator]
@@ -205,7 +210,7 @@ async def _migrate_once(config: Config) -> None:
     from tessera.app import open_database
     from tessera.storage.migrate import migrate as apply_migrations
 
-    database = open_database(config.database)
+    database = open_database(config.database, for_migrations=True)
     try:
         await apply_migrations(database)
     finally:
@@ -215,7 +220,7 @@ async def _migrate_once(config: Config) -> None:
 def _serve_child(config: Config, bound: Bound) -> None:
     """One worker: its own app, pool and event loop on its own sockets (in the child)."""
     from tessera.app import build_app
-    from tessera.serve import event_loop_runner, serve
+    from tessera.serve import event_loop_runner, process_limits, serve
     from tessera.workers import exit_with_parent
 
     application = build_app(config)
@@ -226,7 +231,10 @@ def _serve_child(config: Config, bound: Bound) -> None:
         watchdog = asyncio.create_task(exit_with_parent(parent))
         try:
             await serve(
-                application, [sock for sock, _ in bound], config.request_read_timeout / 1000
+                application,
+                [sock for sock, _ in bound],
+                config.request_read_timeout / 1000,
+                process_limits(config),
             )
         finally:
             watchdog.cancel()
@@ -271,7 +279,7 @@ def migrate(args: argparse.Namespace) -> int:
     config = load_checked(args.config)
 
     async def main() -> str | None:
-        database = open_database(config.database)
+        database = open_database(config.database, for_migrations=True)
         try:
             await apply_migrations(database)
             return await current_revision(database)

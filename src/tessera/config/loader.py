@@ -44,6 +44,7 @@ IMPLEMENTED_KEYS = frozenset(
         "bcrypt_rounds",
         "rc_login",
         "enable_metrics",
+        "soft_file_limit",
         *SESSION_KEYS,
     }
 )
@@ -54,6 +55,8 @@ TESSERA_KEYS = frozenset(
         "request_read_timeout",
         "access_token_cache_ttl",
         "log_format",
+        "max_http_connections",
+        "max_http_connections_per_address",
         "jwt_providers",
         "allow_world_readable_secrets",
     }
@@ -83,7 +86,6 @@ _POSTGRES_IGNORED_ARGS = frozenset(
         "keepalives_interval",
         "keepalives_count",
         "application_name",
-        "connect_timeout",
     }
 )
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -151,6 +153,9 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
         access_token_cache_ttl=positive_duration_ms(root, "access_token_cache_ttl", 1_000),
         log_format=root.choice("log_format", ("text", "json")) or "text",
+        soft_file_limit=_soft_file_limit(root),
+        max_http_connections=_positive(root, "max_http_connections", 10_000),
+        max_http_connections_per_address=_positive(root, "max_http_connections_per_address", 500),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
     )
@@ -168,6 +173,20 @@ def _ignored_top_level_keys(root: Section) -> tuple[str, ...]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(str(key), f"unknown key{hint}")
     return tuple(ignored)
+
+
+def _connect_timeout(args: Section) -> int | None:
+    value = args.optional("connect_timeout", int)
+    if value is not None and value < 0:
+        raise ConfigError(args.key("connect_timeout"), "must be a number of seconds")
+    return value or None  # libpq's 0 ("wait for ever") keeps the default: no hang
+
+
+def _soft_file_limit(root: Section) -> int:
+    value = root.get("soft_file_limit", int, 0)
+    if value < 0:
+        raise ConfigError(root.key("soft_file_limit"), "must be 0 (the hard limit) or more")
+    return value
 
 
 def _positive(section: Section, name: str, default: int) -> int:
@@ -292,6 +311,7 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
             cp_min=cp_min,
             cp_max=cp_max,
             sslmode=args.choice("sslmode", _SSLMODES),
+            connect_timeout=_connect_timeout(args),
             sslrootcert=_file_path(args, "sslrootcert", base_dir),
             sslcert=_file_path(args, "sslcert", base_dir),
             sslkey=_file_path(args, "sslkey", base_dir),

@@ -37,6 +37,9 @@ class DatabaseConfig:
     sslrootcert: str | None = None
     sslcert: str | None = None
     sslkey: str | None = None
+    #: libpq's ``connect_timeout`` in seconds. None (or 0, libpq's "no limit"): Tessera's
+    #: default (3 s): a connection attempt never waits for ever.
+    connect_timeout: int | None = None
 
 
 #: A value ``jwt_config.required_claims`` may list: a JSON scalar.
@@ -204,6 +207,13 @@ class Config:
     access_token_cache_ttl: int = 1_000
     #: Tessera's own: ``text`` (default) or ``json`` (one JSON object per log line).
     log_format: str = "text"
+    #: Synapse's: the soft limit on open files set at start; 0 raises it to the hard limit.
+    soft_file_limit: int = 0
+    #: Tessera's own: HTTP connections one process holds at most; idle ones go first.
+    max_http_connections: int = 10_000
+    #: Tessera's own: connections from one client address (IPv6: one /64), on listeners
+    #: without ``x_forwarded`` (behind a proxy every connection has the proxy's address).
+    max_http_connections_per_address: int = 500
     #: Synapse keys present in the file that Tessera does not implement.
     ignored_keys: tuple[str, ...] = ()
     #: Tessera's own: start even when a secret file is readable by every user.

@@ -151,6 +151,35 @@ TOP_LEVEL = Group(
             "notification is lost or a row is changed behind Tessera's back",
         ),
         Key(
+            "soft_file_limit",
+            INTEGER,
+            "0",
+            SYNAPSE,
+            "the soft limit on open files (`RLIMIT_NOFILE`) set at start; `0` raises it to "
+            "the hard limit (systemd's default soft limit, 1024, is too low for many "
+            "connections; see docs/deployment.md for `LimitNOFILE=`)",
+        ),
+        Key(
+            "max_http_connections",
+            INTEGER,
+            "10000",
+            TESSERA,
+            "HTTP connections one process holds at most (never more than the open-file "
+            "limit allows, less a reserve for the database and files). A connection past "
+            "it closes the oldest one that has not sent a whole request (stalled, or idle "
+            "between requests); when there is none, it is answered 503 and closed",
+        ),
+        Key(
+            "max_http_connections_per_address",
+            INTEGER,
+            "500",
+            TESSERA,
+            "connections one client address (an IPv6 /64) may hold on a listener without "
+            "`x_forwarded`; more are answered 503 and closed. Behind a proxy, set "
+            "`x_forwarded: true` (every connection has the proxy's address there, and this "
+            "limit does not apply)",
+        ),
+        Key(
             "log_format",
             "`text` or `json`",
             "text",
@@ -356,13 +385,23 @@ DATABASE = Group(
             unset="libpq's default",
             also=("args.sslcert", "args.sslkey"),
         ),
+        Key(
+            "args.connect_timeout",
+            INTEGER,
+            None,
+            SYNAPSE,
+            "PostgreSQL: seconds to open a connection, as in libpq, but `0` (libpq: wait for "
+            "ever) keeps the default. Past it the request gets 503 `Database unavailable` "
+            "rather than a hang; statements (3 s) and waits for a pooled connection (3 s) "
+            "are bounded too",
+            unset="3",
+        ),
         _ignored(
             "args.keepalives",
             "args.keepalives_idle",
             "args.keepalives_interval",
             "args.keepalives_count",
             "args.application_name",
-            "args.connect_timeout",
             meaning="PostgreSQL: libpq options Tessera does not support, accepted with a "
             "warning and ignored",
         ),

@@ -85,6 +85,17 @@ def postgres_tls(
     return {"ssl": context}
 
 
+#: Seconds to open a PostgreSQL connection (TCP, TLS, authentication). A server that
+#: accepts the TCP connection and then never answers (stopped, partitioned) would
+#: otherwise hold the request for asyncpg's default of a minute.
+CONNECT_TIMEOUT = 3.0
+#: Seconds one statement may take. asyncpg then asks the server to cancel it and
+#: waits as long again for that: a hung server costs a request at most twice this.
+#: Tessera's statements take milliseconds; migrations run without it.
+COMMAND_TIMEOUT = 3.0
+#: Seconds a request waits for a pooled connection (SQLAlchemy's default: 30).
+POOL_TIMEOUT = 3.0
+
 #: SQLSTATE classes of a server that cannot serve right now: 08 connection exception,
 #: 53 insufficient resources (too many connections), 57P operator intervention (admin
 #: shutdown, crash shutdown, "the database system is shutting down / starting up").
@@ -115,7 +126,11 @@ def _is_outage(exc: Exception) -> bool:
         return True
     # SQLAlchemy is loaded only where it is used: if it is not, this is not its error.
     sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_errors is None or not isinstance(exc, sqlalchemy_errors.DBAPIError):
+    if sqlalchemy_errors is None:
+        return False
+    if isinstance(exc, sqlalchemy_errors.TimeoutError):  # no pooled connection in time
+        return True
+    if not isinstance(exc, sqlalchemy_errors.DBAPIError):
         return False
     # asyncpg reports a server shutting down or a dropped connection as plain
     # DBAPIError (its SQLSTATE says which); SQLAlchemy flags the dropped ones.
@@ -130,6 +145,8 @@ def _is_outage(exc: Exception) -> bool:
 
 def _describe(error: BaseException) -> str:
     detail = (str(error).splitlines() or [""])[0][:200]
+    if isinstance(error, TimeoutError) and not detail:  # asyncpg's connect and command timeouts
+        detail = "no answer from the database in time"
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
@@ -145,7 +162,8 @@ class Database:
     def __init__(self, engine: AsyncEngine, connect_args: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        #: The driver options beyond the URL (TLS), for connections made outside the pool.
+        #: The driver options beyond the URL (TLS, connect timeout), for connections made
+        #: outside the pool.
         self.connect_args = connect_args or {}
         # Reads need no transaction: under READ COMMITTED every statement sees its own
         # snapshot anyway, and BEGIN + ROLLBACK were two of a cold whoami's three round
@@ -159,7 +177,12 @@ class Database:
         pool_min: int = 5,
         pool_max: int = 10,
         connect_args: dict[str, Any] | None = None,
+        command_timeout: float | None = COMMAND_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> Database:
+        """A database for ``url``; on PostgreSQL opening a connection is bounded by
+        ``connect_timeout`` seconds and every statement by ``command_timeout`` (None:
+        unbounded, as migrations run)."""
         if isinstance(url, str) and url.startswith("sqlite:///"):
             return SqliteDatabase(url.removeprefix("sqlite:///") or ":memory:")
         from sqlalchemy import make_url
@@ -169,9 +192,16 @@ class Database:
         if url.get_backend_name() == "sqlite":
             return SqliteDatabase(url.database or ":memory:")
 
-        options = {"pool_size": pool_min, "max_overflow": max(0, pool_max - pool_min)}
-        connect_args = connect_args or {}
-        return cls(create_async_engine(url, connect_args=connect_args, **options), connect_args)
+        options = {
+            "pool_size": pool_min,
+            "max_overflow": max(0, pool_max - pool_min),
+            "pool_timeout": POOL_TIMEOUT,
+        }
+        # A hung server (stopped, partitioned) must cost a request seconds, not forever:
+        # these make it DatabaseUnavailable, a 503 (``outages_reported``).
+        connect_args = {"timeout": connect_timeout, **(connect_args or {})}
+        pooled = {**connect_args, "command_timeout": command_timeout}
+        return cls(create_async_engine(url, connect_args=pooled, **options), connect_args)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repos]:
