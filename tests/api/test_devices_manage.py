@@ -505,8 +505,10 @@ async def test_a_kelvin_sign_subject_does_not_reauthenticate_as_the_ascii_user(
 
     response = await delete_device(server, keep, "OLD", auth)
 
+    # A failed stage is the UIA body with M_FORBIDDEN (issue 13.9), naming the username rule.
     assert response.status_code == 401, response.text
-    assert response.json().get("errcode") == "M_INVALID_USERNAME", response.text
+    assert response.json().get("errcode") == "M_FORBIDDEN", response.text
+    assert "User ID can only contain" in response.json()["error"]
     assert await device_ids(server, keep) == ["KEEP", "OLD"]
 
 
