@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     application.asgi.listen_on((sock.getsockname()[1], listener) for sock, listener in sockets)
 
     async def main() -> None:
-        await apply_migrations(application.database)
+        await apply_migrations(application.database, config.sole_jwt_provider)
         _announce(args, config, sockets)
         await serve(application, [sock for sock, _ in sockets], config.request_read_timeout / 1000)
 
@@ -207,7 +207,7 @@ async def _migrate_once(config: Config) -> None:
 
     database = open_database(config.database)
     try:
-        await apply_migrations(database)
+        await apply_migrations(database, config.sole_jwt_provider)
     finally:
         await database.close()
 
@@ -273,7 +273,7 @@ def migrate(args: argparse.Namespace) -> int:
     async def main() -> str | None:
         database = open_database(config.database)
         try:
-            await apply_migrations(database)
+            await apply_migrations(database, config.sole_jwt_provider)
             return await current_revision(database)
         finally:
             await database.close()

@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace, action: Callable[..., Awaitable[int]]) -> int
     async def main() -> int:
         admin, database = build_admin(config)
         try:
-            await migrate(database)
+            await migrate(database, config.sole_jwt_provider)
             return await action(admin, config.server_name, args)
         except MatrixError as exc:
             print(f"tessera: {exc.message}", file=sys.stderr)
