@@ -269,6 +269,7 @@ def migrate(args: argparse.Namespace) -> int:
     from tessera.storage.migrate import migrate as apply_migrations
 
     config = load_checked(args.config)
+    _setup_logging(config.log_format)  # what a migration did (links it made, or could not)
 
     async def main() -> str | None:
         database = open_database(config.database)

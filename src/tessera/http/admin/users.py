@@ -6,14 +6,15 @@ what Tessera implements, so tools such as synapse-admin work unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera import __version__
-from tessera.core.errors import InvalidParam
-from tessera.core.models import Device, User
+from tessera.core.errors import ErrCode, InvalidParam, MatrixError
+from tessera.core.models import Device, Requester, User
 from tessera.http import query
 from tessera.http.auth import requester
 from tessera.http.body import json_object
@@ -23,8 +24,9 @@ from tessera.services.admin import Admin, UserChanges
 from tessera.services.auth import Authenticator
 
 
-def user_json(user: User) -> dict[str, Any]:
-    return {
+def user_json(user: User, external_ids: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """Synapse's user object; ``external_ids`` only for one user (Synapse's listing has none)."""
+    body: dict[str, Any] = {
         "name": user.user_id,
         "displayname": user.display_name,
         "avatar_url": user.avatar_url,
@@ -38,8 +40,13 @@ def user_json(user: User) -> dict[str, Any]:
         # Synapse keeps creation_ts in seconds.
         "creation_ts": user.created_ts // 1000,
         "threepids": [],
-        "external_ids": [],
     }
+    if external_ids is not None:
+        body["external_ids"] = [
+            {"auth_provider": provider, "external_id": subject}
+            for provider, subject in external_ids
+        ]
+    return body
 
 
 def _changes(body: dict[str, Any]) -> UserChanges:
@@ -51,6 +58,7 @@ def _changes(body: dict[str, Any]) -> UserChanges:
 
     logout = typed("logout_devices", bool)
     return UserChanges(
+        external_ids=_external_ids(body.get("external_ids")),
         displayname=typed("displayname", str),
         avatar_url=typed("avatar_url", str),
         admin=typed("admin", bool),
@@ -58,6 +66,26 @@ def _changes(body: dict[str, Any]) -> UserChanges:
         password=typed("password", str),
         logout_devices=True if logout is None else logout,
     )
+
+
+def _external_ids(value: object) -> tuple[tuple[str, str], ...] | None:
+    """``external_ids`` of a PUT: a list of ``{"auth_provider", "external_id"}`` objects."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidParam("external_ids must be a list")
+    pairs = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise InvalidParam("each of external_ids must be an object")
+        absent = [key for key in ("auth_provider", "external_id") if key not in entry]
+        if absent:  # Synapse's assert_params_in_dict
+            raise MatrixError(ErrCode.MISSING_PARAM, f"Missing params: {absent!r}")
+        provider, subject = entry["auth_provider"], entry["external_id"]
+        if not isinstance(provider, str) or not isinstance(subject, str):
+            raise InvalidParam("auth_provider and external_id must be strings")
+        pairs.append((provider, subject))
+    return tuple(pairs)
 
 
 class AdminEndpoints:
@@ -94,14 +122,27 @@ class AdminEndpoints:
 
     async def get_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
-        return ok(user_json(await self._admin.user(who, request.path_params["user_id"])))
+        return ok(await self._user_json(who, request.path_params["user_id"]))
 
     async def put_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         self._admin.require_admin(who)  # a non-admin learns nothing, not even a body error
         user_id = request.path_params["user_id"]
         created = await self._admin.put_user(who, user_id, _changes(await json_object(request)))
-        return ok(user_json(await self._admin.user(who, user_id)), status=201 if created else 200)
+        return ok(await self._user_json(who, user_id), status=201 if created else 200)
+
+    async def _user_json(self, who: Requester, user_id: str) -> dict[str, Any]:
+        user = await self._admin.user(who, user_id)
+        return user_json(user, await self._admin.external_ids(who, user_id))
+
+    async def user_by_external_id(self, request: Request) -> Response:
+        """``GET /_synapse/admin/v1/auth_providers/{provider}/users/{external_id}``."""
+        who = await requester(request, self._auth)
+        params = request.path_params
+        user_id = await self._admin.user_by_external_id(
+            who, params["provider"], params["external_id"]
+        )
+        return ok({"user_id": user_id})
 
     async def deactivate(self, request: Request) -> Response:
         who = await requester(request, self._auth)
