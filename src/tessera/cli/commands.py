@@ -311,6 +311,7 @@ def jwt_mint(args: argparse.Namespace) -> int:
 def jwt_check(args: argparse.Namespace) -> int:
     """Explain what the server makes of a token: exit 0 if it logs in, 1 if not, 2 if unsure."""
     from tessera.cli.jwt_check import check_token, render
+    from tessera.cli.jwt_check_links import look_up, report_link
     from tessera.core.errors import MatrixError
     from tessera.jwt_providers import build_jwt_login
     from tessera.services.login.types import Identity
@@ -338,5 +339,8 @@ def jwt_check(args: argparse.Namespace) -> int:
 
     outcome = asyncio.run(verdict())
     report = check_token(token, jwt.login.providers, config.server_name, now, outcome)
+    if isinstance(outcome, Identity) and report.refusal is None:
+        found = "--no-database" if args.no_database else asyncio.run(look_up(config, outcome))
+        report_link(report, outcome, found)
     sys.stdout.write(render(report, args.config, now))
     return 0 if report.refusal is None else 1
