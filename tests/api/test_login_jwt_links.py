@@ -8,8 +8,11 @@ staff user must not log in as that user, nor pass its re-authentication.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tessera.config import parse_config
 from tests.api.support import (
@@ -19,6 +22,7 @@ from tests.api.support import (
     bearer,
     count_rows,
     device_ids,
+    hmac_jws,
     seed_jwt,
     user_id,
 )
@@ -227,3 +231,73 @@ async def test_jwt_config_beside_providers_claims_no_existing_user(
         response = await live.login(seed_jwt({"sub": "ceo"}))
 
         assert_forbidden(response, "User @ceo:test.local is not linked to JWT provider jwt_config")
+
+
+async def test_allow_existing_users_also_passes_re_authentication(
+    start_server: StartServer,
+) -> None:
+    async with start_server(**providers(allow_existing_users=True)) as live:
+        token = await ceo_logs_in_through_staff(live)
+        [device] = await device_ids(live, token)
+        path = f"{DEVICES}/{device}"
+        session = assert_auth_required(
+            await live.client.request("DELETE", path, headers=bearer(token), json={}),
+        )
+        auth = {"type": "org.matrix.login.jwt", "token": partner_token({"sub": "ceo"})}
+
+        response = await live.client.request(
+            "DELETE", path, headers=bearer(token), json={"auth": {**auth, "session": session}}
+        )
+
+        assert response.status_code == 200, response.text
+        assert await count_rows(live, "devices") == 0
+
+
+@pytest.mark.parametrize("subject", ["x" * 1025, "a\x00b", "\ud800"])
+async def test_a_subject_no_link_can_hold_is_a_403_and_creates_nobody(
+    start_server: StartServer, subject: str
+) -> None:
+    # The template makes a fine localpart: only the link's subject is unusable.
+    templated = providers(localpart_template="{{ user.name }}", allow_registration=True)
+    async with start_server(**templated) as live:
+        # json.dumps escapes the lone surrogate as JSON may carry it (joserfc cannot sign it).
+        claims = {"iss": PARTNER_ISSUER, "sub": subject, "name": "zed"}
+        token = hmac_jws({"alg": "HS256", "typ": "JWT"}, claims, PARTNER_SECRET)
+        response = await live.login(token)
+
+        assert response.status_code == 403, response.text
+        assert response.json()["errcode"] == "M_FORBIDDEN"
+        assert "subject claim" in response.json()["error"]
+        assert await count_rows(live, "users") == 0
+
+
+async def test_concurrent_first_logins_make_one_user_and_one_link(
+    start_server: StartServer,
+) -> None:
+    async with start_server(**providers()) as live:
+        responses = await asyncio.gather(
+            *(live.login(staff_token({"sub": "zed"})) for _ in range(20))
+        )
+
+        assert {r.status_code for r in responses} == {200}
+        assert await count_rows(live, "users") == 1
+        assert await links(live, user_id("zed")) == [("staff", "zed")]
+
+
+async def test_two_providers_racing_for_a_new_user_leave_it_to_one(
+    start_server: StartServer,
+) -> None:
+    async with start_server(**providers(allow_registration=True)) as live:
+        tokens = [staff_token({"sub": "zed"}), partner_token({"sub": "zed"})] * 10
+        responses = await asyncio.gather(*(live.login(token) for token in tokens))
+
+        [(winner, _)] = await links(live, user_id("zed"))
+        expected = {("staff", 200), ("partner-app", 403)}
+        if winner == "partner-app":
+            expected = {("staff", 403), ("partner-app", 200)}
+        seen = {
+            ("staff" if i % 2 == 0 else "partner-app", r.status_code)
+            for i, r in enumerate(responses)
+        }
+        assert seen == expected
+        assert await count_rows(live, "users") == 1
