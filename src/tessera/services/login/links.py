@@ -78,8 +78,7 @@ async def reach(txn: Transaction, identity: Identity, server_name: str) -> Reach
     )
     if recordable:
         assert provider is not None and subject is not None
-        linked = await txn.external_ids.user_for(provider, subject)
-        user = await txn.users.get(linked) if linked is not None else None
+        user = await txn.users.linked_to(provider, subject)
         if user is not None:
             return Reach(user, user.user_id, LINKED)
     # Every stored localpart is in the grammar, so a subject whose lower case
