@@ -69,7 +69,8 @@ CREATE TABLE user_external_ids (
 	user_id VARCHAR(255) NOT NULL,
 	PRIMARY KEY (auth_provider, external_id),
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
-);
+)
+ WITHOUT ROWID;
 
 CREATE INDEX user_external_ids_user ON user_external_ids (user_id, auth_provider);
 

@@ -163,6 +163,8 @@ user_external_ids = Table(
     Column("auth_provider", String(255), primary_key=True),
     Column("external_id", Text, primary_key=True),
     Column("user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    # The primary key is the table on SQLite: a first login writes one B-tree fewer.
+    sqlite_with_rowid=False,
 )
 Index("user_external_ids_user", user_external_ids.c.user_id, user_external_ids.c.auth_provider)
 

@@ -123,12 +123,20 @@ async def user_for_login(
         check_new_localpart(identity.subject, server_name, allow_numeric=identity.allow_numeric)
         display_name = identity.display_name or localpart_of(reached.user_id)
         created = await txn.users.create(reached.user_id, display_name, now)
-        # Re-read: a concurrent first login may have won the insert.
-        user = pick_user(
-            list(await txn.users.find_case_insensitive(reached.user_id)), reached.user_id
-        )
-        assert user is not None
-        if not created:  # made by someone else meanwhile: an existing user's rules apply
+        if created:  # the row as inserted: no need to read it back
+            user = User(
+                user_id=reached.user_id,
+                display_name=display_name,
+                avatar_url=None,
+                is_admin=False,
+                deactivated=False,
+                created_ts=now,
+            )
+        else:  # a concurrent first login won the insert: an existing user's rules apply
+            user = pick_user(
+                list(await txn.users.find_case_insensitive(reached.user_id)), reached.user_id
+            )
+            assert user is not None
             reached = await _existing(txn, identity, user)
     if reached.records_link and identity.auth_provider and identity.external_id is not None:
         await txn.external_ids.add(identity.auth_provider, identity.external_id, user.user_id)

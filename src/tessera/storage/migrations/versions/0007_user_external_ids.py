@@ -48,6 +48,7 @@ def upgrade() -> None:
             sa.ForeignKey("users.user_id", ondelete="CASCADE"),
             nullable=False,
         ),
+        sqlite_with_rowid=False,
     )
     op.create_index("user_external_ids_user", "user_external_ids", ["user_id", "auth_provider"])
     _link_existing_users(context.config.attributes.get("link_existing_users_to"))
