@@ -74,11 +74,11 @@ def build_jwt_login(config: Config, clock: Clock, metrics: Metrics | None) -> Jw
     configs = config.jwt_logins
     if not configs:
         return None
-    providers = [_provider(jwt, metrics) for jwt in configs]
+    providers = [_provider(jwt, config.allows_existing_users(jwt), metrics) for jwt in configs]
     return JwtKeys(JwtLogin(providers, clock), configs, config.allow_world_readable_secrets)
 
 
-def _provider(jwt: JwtConfig, metrics: Metrics | None) -> JwtProvider:
+def _provider(jwt: JwtConfig, claim_existing: bool, metrics: Metrics | None) -> JwtProvider:
     remote = None
     if jwt.jwks_uri is not None:
         remote = RemoteKeySet(
@@ -98,4 +98,5 @@ def _provider(jwt: JwtConfig, metrics: Metrics | None) -> JwtProvider:
         replay_protection=jwt.jti_replay_protection,
         minimal_errors=jwt.error_detail == "minimal",
         remote_keys=remote,
+        claim_existing=claim_existing,
     )

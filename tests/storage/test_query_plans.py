@@ -1,4 +1,5 @@
-"""The writes every logout and refresh makes find their rows through indexes, not scans.
+"""The writes every logout and refresh makes, and the lookups of every JWT login, find
+their rows through indexes, not scans.
 
 A foreign key's ON DELETE action looks up the child rows; without an index on
 the child's columns SQLite reads the whole child table, once per logout.
@@ -19,6 +20,12 @@ STATEMENTS = [
     "DELETE FROM refresh_tokens WHERE next_token_id = 1",
     "DELETE FROM refresh_tokens WHERE id = 1",
     "DELETE FROM access_tokens WHERE id = 1",
+    # Every JWT login looks up its (provider, subject) link; an existing user's
+    # first login through a provider asks whether they are linked to it.
+    "SELECT u.user_id FROM user_external_ids e JOIN users u ON u.user_id = e.user_id"
+    " WHERE e.auth_provider = 'p' AND e.external_id = 's'",
+    "SELECT 1 FROM user_external_ids WHERE user_id = 'u' AND auth_provider = 'p' LIMIT 1",
+    "DELETE FROM user_external_ids WHERE user_id = 'u'",
 ]
 
 

@@ -76,12 +76,17 @@ def parser() -> argparse.ArgumentParser:
     explain = with_config(
         jwt_sub.add_parser(
             "check",
-            help="explain, check by check, whether a token would log in (no server, no database)",
+            help="explain, check by check, whether a token would log in (no server started)",
         )
     )
     explain.add_argument("token", metavar="TOKEN", help="the JWT, or - to read it from stdin")
     explain.add_argument(
         "--now", type=float, metavar="EPOCH", help="check as of this Unix time (default: now)"
+    )
+    explain.add_argument(
+        "--no-database",
+        action="store_true",
+        help="do not read the database (which user the token reaches, whether they exist)",
     )
     explain.set_defaults(handler=commands.jwt_check)
     return top

@@ -212,7 +212,7 @@ async def _migrate_once(config: Config) -> None:
 
     database = open_database(config.database, for_migrations=True)
     try:
-        await apply_migrations(database)
+        await apply_migrations(database, config.sole_jwt_provider)
     finally:
         await database.close()
 
@@ -277,11 +277,12 @@ def migrate(args: argparse.Namespace) -> int:
     from tessera.storage.migrate import migrate as apply_migrations
 
     config = load_checked(args.config)
+    _setup_logging(config.log_format)  # what a migration did (links it made, or could not)
 
     async def main() -> str | None:
         database = open_database(config.database, for_migrations=True)
         try:
-            await apply_migrations(database)
+            await apply_migrations(database, config.sole_jwt_provider)
             return await current_revision(database)
         finally:
             await database.close()
@@ -318,6 +319,7 @@ def jwt_mint(args: argparse.Namespace) -> int:
 def jwt_check(args: argparse.Namespace) -> int:
     """Explain what the server makes of a token: exit 0 if it logs in, 1 if not, 2 if unsure."""
     from tessera.cli.jwt_check import check_token, render
+    from tessera.cli.jwt_check_links import look_up, report_link
     from tessera.core.errors import MatrixError
     from tessera.jwt_providers import build_jwt_login
     from tessera.services.login.types import Identity
@@ -345,5 +347,8 @@ def jwt_check(args: argparse.Namespace) -> int:
 
     outcome = asyncio.run(verdict())
     report = check_token(token, jwt.login.providers, config.server_name, now, outcome)
+    if isinstance(outcome, Identity) and report.refusal is None:
+        found = "--no-database" if args.no_database else asyncio.run(look_up(config, outcome))
+        report_link(report, outcome, found)
     sys.stdout.write(render(report, args.config, now))
     return 0 if report.refusal is None else 1

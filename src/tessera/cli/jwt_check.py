@@ -1,9 +1,10 @@
 """``tessera jwt check``: each check a login token goes through, with PASS/FAIL and why.
 
-Pure: it reads the config and the token, and neither opens the database nor
-starts a server, so an operator can ask why an IdP's token is refused
-before deploying. Whether the user exists, may be created or is deactivated
-needs the database: those are reported as notes, not checks.
+Pure: it reads the config and the token and starts no server, so an
+operator can ask why an IdP's token is refused before deploying. Which user
+the token reaches (its provider's links), and whether that user exists or
+is deactivated, needs the database: ``jwt_check_links`` adds those lines
+when the database can be read, and a note when it cannot.
 
 The checks are the verifier's own steps (``core.jwt_login``,
 ``core.jwt_claims``), run one by one so a failure does not hide the rest;
@@ -70,6 +71,8 @@ class Report:
     #: None when the token logs in (as far as it can be told without the database).
     refusal: MatrixError | None = None
     user_id: str | None = None
+    #: Whether the database was read (links, existence): see ``jwt_check_links``.
+    database_checked: bool = False
 
     def add(self, outcome: str, name: str, detail: str) -> None:
         """Append one line."""
@@ -283,7 +286,6 @@ def _check_subject(report: Report, claims: Claims, provider: JwtProvider, server
     if mapping.admin is not None:
         admin = "is" if is_admin(claims, mapping.admin) else "is not"
         report.add(NOTE, "admin", f"{user_id} {admin} a server admin after this login")
-    report.add(NOTE, "database", "not checked: whether the user exists or is deactivated")
 
 
 def _when(value: object, now: int) -> str:
@@ -312,9 +314,8 @@ def render(report: Report, source: str, now: float) -> str:
     lines += [f"{c.outcome}  {c.name:<13} {c.detail}" for c in report.checks]
     refusal = report.refusal
     if refusal is None:
-        lines.append(
-            f"RESULT: accepted: logs in as {report.user_id} (if the database agrees: see NOTE)"
-        )
+        unsure = "" if report.database_checked else " (if the database agrees: see NOTE)"
+        lines.append(f"RESULT: accepted: logs in as {report.user_id}{unsure}")
     else:
         answer = f"{refusal.status} {refusal.errcode} {json.dumps(refusal.message)}"
         lines.append(f"RESULT: refused: {answer}")

@@ -58,6 +58,16 @@ def register(sub: Any, with_config: Callable[[argparse.ArgumentParser], Any]) ->
     create.set_defaults(handler=lambda a: _run(a, _create))
 
     for name, about in (
+        ("link", "link a JWT provider's subject to the user: that subject logs in as them"),
+        ("unlink", "remove a link: the provider's subject no longer logs in as the user"),
+    ):
+        command = with_config(commands.add_parser(name, help=about))
+        command.add_argument("user")
+        command.add_argument("provider", help="a JWT provider's id (jwt_config for jwt_config)")
+        command.add_argument("subject", help="the subject claim the provider gives the user")
+        command.set_defaults(handler=lambda a, name=name: _run(a, _LINKS[name]))
+
+    for name, about in (
         ("make-admin", "make a user a server admin (--revoke to undo)"),
         ("deactivate", "deactivate a user: devices and tokens go, logins are refused"),
         ("reactivate", "allow a deactivated user to log in again"),
@@ -80,7 +90,7 @@ def _run(args: argparse.Namespace, action: Callable[..., Awaitable[int]]) -> int
     async def main() -> int:
         admin, database = build_admin(config)
         try:
-            await migrate(database)
+            await migrate(database, config.sole_jwt_provider)
             return await action(admin, config.server_name, args)
         except MatrixError as exc:
             print(f"tessera: {exc.message}", file=sys.stderr)
@@ -138,7 +148,11 @@ async def _list(admin: Any, _server: str, args: argparse.Namespace) -> int:
 async def _show(admin: Any, server: str, args: argparse.Namespace) -> int:
     user = await admin.user(OPERATOR, _user_id(args.user, server))
     devices = await admin.devices(OPERATOR, user.user_id)
-    summary = _summary(user) | {"devices": [d.device_id for d in devices]}
+    links = await admin.external_ids(OPERATOR, user.user_id)
+    summary = _summary(user) | {
+        "devices": [d.device_id for d in devices],
+        "external_ids": [{"auth_provider": p, "external_id": e} for p, e in links],
+    }
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -175,6 +189,33 @@ async def _change(admin: Any, server: str, args: argparse.Namespace) -> int:
         changes = UserChanges(password=_read_password())
     await admin.put_user(OPERATOR, user_id, changes)
     print(f"{command}: done for {user_id}")
+    return 0
+
+
+async def _link(admin: Any, server: str, args: argparse.Namespace) -> int:
+    from tessera.services.external_ids import ExternalIdInUse
+
+    user_id = _user_id(args.user, server)
+    try:
+        await admin.link(OPERATOR, user_id, args.provider, args.subject)
+    except ExternalIdInUse:
+        owner = await admin.user_by_external_id(OPERATOR, args.provider, args.subject)
+        print(
+            f"tessera: {args.provider} {args.subject!r} is linked to {owner}: "
+            f"`tessera user unlink {owner} {args.provider} {args.subject}` first to move it",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Linked {args.provider} {args.subject!r} to {user_id}")
+    return 0
+
+
+async def _unlink(admin: Any, server: str, args: argparse.Namespace) -> int:
+    user_id = _user_id(args.user, server)
+    if not await admin.unlink(OPERATOR, user_id, args.provider, args.subject):
+        print(f"tessera: {user_id} has no link {args.provider} {args.subject!r}", file=sys.stderr)
+        return 1
+    print(f"Unlinked {args.provider} {args.subject!r} from {user_id}")
     return 0
 
 
@@ -222,4 +263,5 @@ def _read_password() -> str:
     return password
 
 
+_LINKS = {"link": _link, "unlink": _unlink}
 _CHANGES = {name: _change for name in ("make-admin", "deactivate", "reactivate", "set-password")}

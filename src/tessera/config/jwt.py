@@ -63,6 +63,7 @@ def parse_jwt_config(
         require_exp=section.get("require_exp", bool, False),
         max_lifetime=_max_lifetime(section, warnings),
         allow_registration=section.get("allow_registration", bool, True),
+        allow_existing_users=section.optional("allow_existing_users", bool),
         required_claims=_required_claims(section),
         id=provider_id,
         jwks_uri=source.jwks_uri,

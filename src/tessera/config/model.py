@@ -84,6 +84,9 @@ class JwtConfig:
     max_lifetime: int | None = None
     #: Tessera: False refuses users that do not exist yet instead of creating them.
     allow_registration: bool = True
+    #: Tessera: True lets the provider log in as existing users not linked to it
+    #: (and links them). None: unset, which is True only for a lone ``jwt_config``.
+    allow_existing_users: bool | None = None
     #: Tessera: claim → the values that may log in.
     required_claims: Mapping[str, tuple[ClaimValue, ...]] = field(default_factory=dict)
     #: Tessera: the provider's name (``jwt_providers[].id``; ``jwt_config`` for the shorthand).
@@ -226,3 +229,19 @@ class Config:
         """Every enabled JWT provider: ``jwt_config`` first, then ``jwt_providers``."""
         first = (self.jwt,) if self.jwt.enabled else ()
         return first + tuple(p for p in self.jwt_providers if p.enabled)
+
+    def allows_existing_users(self, jwt: JwtConfig) -> bool:
+        """Whether provider ``jwt`` may log in as existing users not linked to it.
+
+        Unset, only a lone ``jwt_config`` may: Synapse's JWT login reaches every
+        user, and the single-issuer shorthand keeps Synapse's behaviour.
+        """
+        if jwt.allow_existing_users is not None:
+            return jwt.allow_existing_users
+        return jwt.id == "jwt_config" and self.sole_jwt_provider == "jwt_config"
+
+    @property
+    def sole_jwt_provider(self) -> str | None:
+        """The id of the only enabled JWT provider; None with none or several."""
+        logins = self.jwt_logins
+        return logins[0].id if len(logins) == 1 else None

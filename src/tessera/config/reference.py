@@ -497,6 +497,18 @@ JWT_CONFIG = Group(
             "this server` instead of being created",
         ),
         Key(
+            "allow_existing_users",
+            BOOLEAN,
+            None,
+            TESSERA,
+            "`true`: the provider may also log in as existing users not linked to it (and "
+            "links them). Otherwise it reaches only the users it created or that are linked "
+            "to it; any other gets 403 `User … is not linked to JWT provider …` (docs/jwt.md "
+            "§9)",
+            unset="`true` for a `jwt_config` with no `jwt_providers` (Synapse's behaviour), "
+            "else `false`",
+        ),
+        Key(
             "required_claims",
             "mapping",
             None,

@@ -83,6 +83,23 @@ def parse_user_id(user_id: str) -> str:
     return user_id
 
 
+#: The longest subject a (provider, subject) link records: the pair is a primary
+#: key, and a PostgreSQL index entry holds at most about 2,700 bytes.
+MAX_EXTERNAL_ID_BYTES = 1024
+#: The longest provider name a link may carry (configured ids are at most 64).
+MAX_AUTH_PROVIDER_LENGTH = 255
+
+
+def recordable_external_id(auth_provider: str, external_id: str) -> bool:
+    """Whether a (provider, subject) link can be stored and looked up on both engines."""
+    return (
+        storable(auth_provider)
+        and storable(external_id)
+        and 0 < len(auth_provider) <= MAX_AUTH_PROVIDER_LENGTH
+        and len(external_id.encode("utf-8")) <= MAX_EXTERNAL_ID_BYTES
+    )
+
+
 def storable(text: str) -> bool:
     """Whether ``text`` can be stored or looked up: PostgreSQL text holds no NUL.
 

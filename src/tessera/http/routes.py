@@ -84,6 +84,11 @@ def routes(e: Endpoints) -> list[BaseRoute]:
         Route(f"{admin}/v2{user}/devices", e.admin.devices, methods=["GET"]),
         Route(f"{admin}/v2{user}/devices/{{device_id}}", e.admin.device, methods=["GET"]),
         Route(f"{admin}/v2{user}/devices/{{device_id}}", e.admin.delete_device, methods=["DELETE"]),
+        Route(
+            f"{admin}/v1/auth_providers/{{provider}}/users/{{external_id:path}}",
+            e.admin.user_by_external_id,
+            methods=["GET"],
+        ),
     ]
     if e.get_token:
         # Spec v1.7 put this endpoint under v1 only.

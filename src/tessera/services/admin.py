@@ -14,6 +14,7 @@ from tessera.core.ids import (
     check_new_localpart,
     localpart_of,
     parse_user_id,
+    recordable_external_id,
     server_name_of,
     storable,
 )
@@ -22,6 +23,8 @@ from tessera.core.tokens import hash_token, mint_access_token
 from tessera.services.accounts import Accounts
 from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, now_ms
+from tessera.services.external_ids import ExternalId, check_external_id, replace_links
+from tessera.services.external_ids import link as link_external_id
 from tessera.services.last_seen import LastSeen
 from tessera.services.passwords import Passwords
 from tessera.storage.ports import Store
@@ -41,6 +44,8 @@ class UserChanges:
     deactivated: bool | None = None
     password: str | None = None
     logout_devices: bool = True
+    #: (auth_provider, external_id) pairs that replace the user's links; None: unchanged.
+    external_ids: tuple[tuple[str, str], ...] | None = None
 
 
 class Admin:
@@ -110,6 +115,9 @@ class Admin:
         for field, value in profile_fields:
             if value is not None and not storable(value):
                 raise InvalidParam(f"{field} must be text without NUL characters")
+        links = changes.external_ids
+        if links is not None:
+            links = tuple(check_external_id(provider, subject) for provider, subject in links)
         password_hash = (
             await self._passwords.hash(changes.password) if changes.password is not None else None
         )
@@ -139,6 +147,8 @@ class Admin:
             if changes.deactivated is False:
                 await txn.users.set_deactivated(user_id, False)
                 await txn.users.set_erased(user_id, False)  # Synapse's activate_account
+            if links is not None:  # a conflict (409) rolls the whole change back
+                await replace_links(txn, user_id, links)
             if not created:
                 await txn.invalidations.user(user_id)
         if changes.deactivated:
@@ -146,6 +156,44 @@ class Admin:
         # Admin flags and devices may have changed: cached tokens must be re-read.
         self._auth.forget_user(user_id)
         return created
+
+    async def external_ids(self, requester: Requester, user_id: str) -> Sequence[ExternalId]:
+        """The user's (auth_provider, external_id) links."""
+        await self.user(requester, user_id)
+        async with self._store.read() as txn:
+            return await txn.external_ids.list_for_user(user_id)
+
+    async def user_by_external_id(
+        self, requester: Requester, auth_provider: str, external_id: str
+    ) -> str:
+        """The user the pair is linked to (404 ``User not found`` when none)."""
+        self.require_admin(requester)
+        linked = None
+        if recordable_external_id(auth_provider, external_id):  # else it was never stored
+            async with self._store.read() as txn:
+                linked = await txn.external_ids.user_for(auth_provider, external_id)
+        if linked is None:
+            raise NotFound("User not found")
+        return linked
+
+    async def link(
+        self, requester: Requester, user_id: str, auth_provider: str, external_id: str
+    ) -> None:
+        """Link (auth_provider, external_id) to the user; 409 when another user has it."""
+        await self.user(requester, user_id)
+        check_external_id(auth_provider, external_id)
+        async with self._store.write() as txn:
+            await link_external_id(txn, user_id, auth_provider, external_id)
+
+    async def unlink(
+        self, requester: Requester, user_id: str, auth_provider: str, external_id: str
+    ) -> bool:
+        """Remove the user's link; False when the user had no such link."""
+        await self.user(requester, user_id)
+        if not recordable_external_id(auth_provider, external_id):
+            return False
+        async with self._store.write() as txn:
+            return await txn.external_ids.remove(auth_provider, external_id, user_id)
 
     async def deactivate(self, requester: Requester, user_id: str, *, erase: bool = False) -> None:
         """Synapse's ``POST /_synapse/admin/v1/deactivate``: the account deactivation."""

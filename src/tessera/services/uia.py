@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.core.errors import BadJson, ErrCode, Forbidden, InvalidParam, MatrixError
-from tessera.core.ids import check_subject_can_match, storable, user_id_for
+from tessera.core.ids import storable
 from tessera.core.models import Requester, UiAuthSession
 from tessera.core.tokens import mint_session_id
 from tessera.services.clock import Clock, now_ms
 from tessera.services.login.jwt import JwtLogin, spend_token_id
-from tessera.services.login.password import PasswordLogin, pick_user
+from tessera.services.login.links import NotLinked, reach
+from tessera.services.login.password import PasswordLogin
 from tessera.services.login.types import Identity
 from tessera.storage.ports import Store
 
@@ -82,6 +83,8 @@ class UserInteractiveAuth:
             stage = auth["type"]
             try:
                 proven = await self._check_stage(stage, stages, auth)
+            except NotLinked:
+                raise  # a provider naming a user it may not reach: 403, as for login
             except MatrixError as exc:
                 if exc.errcode is ErrCode.LIMIT_EXCEEDED:
                     raise  # a 429 with retry_after_ms: retrying at once cannot succeed
@@ -154,14 +157,13 @@ class UserInteractiveAuth:
         raise Forbidden(f"{_describe(stage)} is not an authentication stage offered here")
 
     async def _user_of(self, identity: Identity) -> str:
-        check_subject_can_match(identity.subject)  # the login's rule, not Unicode folding
-        user_id = user_id_for(identity.subject, self._server_name)
+        # The login's rule: only users linked to the token's provider (NotLinked: 403).
         async with self._store.read() as txn:
-            user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
+            reached = await reach(txn, identity, self._server_name)
         if identity.replay is not None:  # a JWT ID is spent by any use, not only a login
             async with self._store.write() as txn:
                 await spend_token_id(txn, identity.replay)
-        return user.user_id if user is not None else user_id
+        return reached.user_id
 
 
 def _describe(stage: object) -> str:

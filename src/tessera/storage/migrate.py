@@ -26,12 +26,13 @@ LATEST = "0008"
 _SCRIPTS = Path(__file__).parent / "migrations"
 
 
-def _alembic_config(connection: Any = None) -> AlembicConfig:
+def _alembic_config(connection: Any = None, link_to: str | None = None) -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
 
     config = AlembicConfig()
     config.set_main_option("script_location", str(_SCRIPTS))
     config.attributes["connection"] = connection
+    config.attributes["link_existing_users_to"] = link_to
     return config
 
 
@@ -51,8 +52,11 @@ async def current_revision(database: Database) -> str | None:
     return None if row is None else str(row["version_num"])
 
 
-async def migrate(database: Database) -> None:
+async def migrate(database: Database, link_existing_users_to: str | None = None) -> None:
     """Bring the schema to the newest revision; a no-op when it is there already.
+
+    ``link_existing_users_to``: the configuration's only JWT provider, if it
+    has exactly one; migration 0007 links the users that exist then to it.
 
     An empty database gets ``tables.py``'s schema in one transaction, stamped
     at ``LATEST``, without Alembic (on SQLite from the generated script, without
@@ -69,15 +73,20 @@ async def migrate(database: Database) -> None:
         logger.info("created the database schema (revision %s)", LATEST)
         return
     if await current_revision(database) != LATEST:
-        await upgrade(database)
+        await upgrade(database, link_existing_users_to)
 
 
-async def upgrade(database: Database) -> None:
-    """Run every migration the database lacks, through Alembic."""
+async def upgrade(
+    database: Database, link_existing_users_to: str | None = None, revision: str = "head"
+) -> None:
+    """Run every migration the database lacks (up to ``revision``), through Alembic."""
     from alembic import command
 
+    def run(sync: Connection) -> None:
+        command.upgrade(_alembic_config(sync, link_existing_users_to), revision)
+
     async with database.connection() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+        await conn.run_sync(run)
 
 
 def _create_latest(sync: Connection) -> None:

@@ -65,6 +65,17 @@ CREATE TABLE ui_auth_sessions (
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
 );
 
+CREATE TABLE user_external_ids (
+	auth_provider VARCHAR(255) NOT NULL,
+	external_id TEXT NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	PRIMARY KEY (auth_provider, external_id),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+)
+ WITHOUT ROWID;
+
+CREATE INDEX user_external_ids_user ON user_external_ids (user_id, auth_provider);
+
 CREATE TABLE user_threepids (
 	user_id VARCHAR(255) NOT NULL,
 	medium VARCHAR(16) NOT NULL,

@@ -158,6 +158,20 @@ user_threepids = Table(
     Column("added_at", BigInteger, nullable=False),
 )
 
+# Which user each (JWT provider, subject) logs in as: a provider reaches the
+# users linked to it, not every user (Synapse's user_external_ids). The index
+# serves a user's links and "is this user linked to that provider?".
+user_external_ids = Table(
+    "user_external_ids",
+    metadata,
+    Column("auth_provider", String(255), primary_key=True),
+    Column("external_id", Text, primary_key=True),
+    Column("user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    # The primary key is the table on SQLite: a first login writes one B-tree fewer.
+    sqlite_with_rowid=False,
+)
+Index("user_external_ids_user", user_external_ids.c.user_id, user_external_ids.c.auth_provider)
+
 # Token buckets of rate limits shared by every process on one PostgreSQL
 # database (rc_login); SQLite servers keep theirs in memory. Keys are hashed:
 # a JWT subject may be long, and addresses need not be readable here. On

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera import __version__
-from tessera.core.errors import InvalidParam
-from tessera.core.models import Device, Threepid, User
+from tessera.core.errors import ErrCode, InvalidParam, MatrixError
+from tessera.core.models import Device, Requester, Threepid, User
 from tessera.http import query
 from tessera.http.auth import requester
 from tessera.http.body import erase_flag, json_object
@@ -26,9 +26,13 @@ from tessera.services.auth import Authenticator
 from tessera.services.threepids import Threepids
 
 
-def user_json(user: User, threepids: Sequence[Threepid] = ()) -> dict[str, Any]:
-    """Synapse's user object (``threepids`` only where Synapse lists them: one user)."""
-    return {
+def user_json(
+    user: User,
+    threepids: Sequence[Threepid] = (),
+    external_ids: Sequence[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Synapse's user object; ``threepids`` and ``external_ids`` only for one user, as Synapse."""
+    body: dict[str, Any] = {
         "name": user.user_id,
         "displayname": user.display_name,
         "avatar_url": user.avatar_url,
@@ -42,8 +46,13 @@ def user_json(user: User, threepids: Sequence[Threepid] = ()) -> dict[str, Any]:
         # Synapse keeps creation_ts in seconds.
         "creation_ts": user.created_ts // 1000,
         "threepids": [threepid_json(t) for t in threepids],
-        "external_ids": [],
     }
+    if external_ids is not None:
+        body["external_ids"] = [
+            {"auth_provider": provider, "external_id": subject}
+            for provider, subject in external_ids
+        ]
+    return body
 
 
 def _changes(body: dict[str, Any]) -> UserChanges:
@@ -55,6 +64,7 @@ def _changes(body: dict[str, Any]) -> UserChanges:
 
     logout = typed("logout_devices", bool)
     return UserChanges(
+        external_ids=_external_ids(body.get("external_ids")),
         displayname=typed("displayname", str),
         avatar_url=typed("avatar_url", str),
         admin=typed("admin", bool),
@@ -62,6 +72,26 @@ def _changes(body: dict[str, Any]) -> UserChanges:
         password=typed("password", str),
         logout_devices=True if logout is None else logout,
     )
+
+
+def _external_ids(value: object) -> tuple[tuple[str, str], ...] | None:
+    """``external_ids`` of a PUT: a list of ``{"auth_provider", "external_id"}`` objects."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidParam("external_ids must be a list")
+    pairs = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise InvalidParam("each of external_ids must be an object")
+        absent = [key for key in ("auth_provider", "external_id") if key not in entry]
+        if absent:  # Synapse's assert_params_in_dict
+            raise MatrixError(ErrCode.MISSING_PARAM, f"Missing params: {absent!r}")
+        provider, subject = entry["auth_provider"], entry["external_id"]
+        if not isinstance(provider, str) or not isinstance(subject, str):
+            raise InvalidParam("auth_provider and external_id must be strings")
+        pairs.append((provider, subject))
+    return tuple(pairs)
 
 
 class AdminEndpoints:
@@ -99,20 +129,31 @@ class AdminEndpoints:
 
     async def get_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
-        return ok(
-            await self._user_json(await self._admin.user(who, request.path_params["user_id"]))
-        )
+        return ok(await self._user_json(who, request.path_params["user_id"]))
 
     async def put_user(self, request: Request) -> Response:
         who = await requester(request, self._auth)
         self._admin.require_admin(who)  # a non-admin learns nothing, not even a body error
         user_id = request.path_params["user_id"]
         created = await self._admin.put_user(who, user_id, _changes(await json_object(request)))
-        user = await self._admin.user(who, user_id)
-        return ok(await self._user_json(user), status=201 if created else 200)
+        return ok(await self._user_json(who, user_id), status=201 if created else 200)
 
-    async def _user_json(self, user: User) -> dict[str, Any]:
-        return user_json(user, await self._threepids.of_user(user.user_id))
+    async def _user_json(self, who: Requester, user_id: str) -> dict[str, Any]:
+        user = await self._admin.user(who, user_id)
+        return user_json(
+            user,
+            await self._threepids.of_user(user_id),
+            await self._admin.external_ids(who, user_id),
+        )
+
+    async def user_by_external_id(self, request: Request) -> Response:
+        """``GET /_synapse/admin/v1/auth_providers/{provider}/users/{external_id}``."""
+        who = await requester(request, self._auth)
+        params = request.path_params
+        user_id = await self._admin.user_by_external_id(
+            who, params["provider"], params["external_id"]
+        )
+        return ok({"user_id": user_id})
 
     async def deactivate(self, request: Request) -> Response:
         """``POST /_synapse/admin/v1/deactivate/{user_id}``, body ``{"erase": bool}`` or none."""

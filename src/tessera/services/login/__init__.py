@@ -13,19 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError
-from tessera.core.ids import (
-    check_new_localpart,
-    check_subject_can_match,
-    localpart_of,
-    storable,
-    user_id_for,
-)
+from tessera.core.ids import storable, user_id_for
 from tessera.core.models import LoginResult, User
 from tessera.core.tokens import mint_device_id
 from tessera.metrics import Metrics
 from tessera.services.clock import Clock, now_ms
 from tessera.services.login.jwt import spend_token_id
-from tessera.services.login.password import INVALID_CREDENTIALS, pick_user
+from tessera.services.login.links import user_for_login
+from tessera.services.login.password import INVALID_CREDENTIALS
 from tessera.services.login.password import LOGIN_TYPE as PASSWORD
 from tessera.services.login.token import LOGIN_TYPE as LOGIN_TOKEN
 from tessera.services.login.types import Identity, LoginType, ReplayGuard
@@ -163,31 +158,9 @@ class LoginService:
             if user is None:  # removed since the credentials were checked
                 raise Forbidden(INVALID_CREDENTIALS)
         else:
-            user, created = await self._user_for_subject(txn, identity, now)
+            user, created = await user_for_login(txn, identity, self._server_name, now)
         if user.deactivated:
             raise MatrixError(ErrCode.USER_DEACTIVATED, "This account has been deactivated")
-        return user, created
-
-    async def _user_for_subject(
-        self, txn: Transaction, identity: Identity, now: int
-    ) -> tuple[User, bool]:
-        # A ':' would split into another user's ID; this refuses it rather
-        # than guess (Synapse guesses).
-        check_subject_can_match(identity.subject)
-        user_id = user_id_for(identity.subject, self._server_name)
-        user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
-        if user is not None:
-            return user, False
-        if not identity.may_register:
-            raise Forbidden(f"User {user_id} is not registered on this server")
-        check_new_localpart(
-            identity.subject, self._server_name, allow_numeric=identity.allow_numeric
-        )
-        display_name = identity.display_name or localpart_of(user_id)
-        created = await txn.users.create(user_id, display_name, now)
-        # Re-read: a concurrent first login may have won the insert.
-        user = pick_user(list(await txn.users.find_case_insensitive(user_id)), user_id)
-        assert user is not None
         return user, created
 
 

@@ -5,7 +5,8 @@ With ``jwt_providers`` a token goes to the providers whose ``issuer`` is its
 (unverified) ``iss`` (the issuer-less ones when none matches), narrowed by
 ``kid`` when several share the issuer; the first whose key verifies it
 decides. The claims then become an ``Identity`` through the provider's
-``ClaimMapping``.
+``ClaimMapping``, carrying the provider and the subject: the login reaches
+only the users linked to that provider (``links.py``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class JwtProvider:
     replay_protection: bool = False
     minimal_errors: bool = False
     remote_keys: RemoteKeySet | None = None
+    #: Whether it may log in as existing users not linked to it (``allow_existing_users``).
+    claim_existing: bool = False
 
     def current_policy(self) -> JwtPolicy:
         """The policy with the remote key set as last fetched (empty before the first fetch)."""
@@ -143,6 +146,9 @@ class JwtLogin:
             sync_every_login=mapping.sync_every_login,
             admin=None if mapping.admin is None else is_admin(claims, mapping.admin),
             replay=replay,
+            auth_provider=provider.id,
+            external_id=identity.subject,
+            claim_existing=provider.claim_existing,
         )
 
     def _replay_guard(self, provider: JwtProvider, claims: dict[str, Any]) -> ReplayGuard:

@@ -37,6 +37,13 @@ class Identity:
     #: Whether the user is a server admin, when the credentials say (None: they don't).
     admin: bool | None = None
     replay: ReplayGuard | None = None
+    #: The JWT provider that vouched for the identity, and the subject it gave:
+    #: a provider reaches the users linked to it (``services/login/links.py``).
+    auth_provider: str | None = None
+    external_id: str | None = None
+    #: True: the provider may also log in as existing users not linked to it
+    #: (``allow_existing_users``), linking them.
+    claim_existing: bool = False
 
     @property
     def display_name(self) -> str | None:

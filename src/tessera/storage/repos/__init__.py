@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tessera.storage.repos.devices import DeviceRepo
+from tessera.storage.repos.external_ids import ExternalIdRepo
 from tessera.storage.repos.invalidations import InvalidationRepo
 from tessera.storage.repos.jwt_ids import JwtIdRepo
 from tessera.storage.repos.login_tokens import LoginTokenRepo
@@ -30,6 +31,7 @@ class Repos:
         self.invalidations = InvalidationRepo(sql)
         self.jwt_ids = JwtIdRepo(sql)
         self.threepids = ThreepidRepo(sql)
+        self.external_ids = ExternalIdRepo(sql)
 
     async def ping(self) -> None:
         await self.sql.rows("SELECT 1")

@@ -19,6 +19,12 @@ _CREATE = (
     "INSERT INTO users (user_id, display_name, created_ts)"
     " VALUES (:user_id, :display_name, :created_ts) ON CONFLICT DO NOTHING"
 )
+# One statement for the common login: the user a (provider, subject) is linked to.
+_BY_EXTERNAL_ID = (
+    f"SELECT {', '.join(f'u.{c}' for c in _COLUMNS.split(', '))} FROM user_external_ids e"
+    " JOIN users u ON u.user_id = e.user_id"
+    " WHERE e.auth_provider = :auth_provider AND e.external_id = :external_id"
+)
 _COUNT_ACTIVE = "SELECT count(*) AS n FROM users WHERE deactivated = false"
 
 #: Synapse's ``order_by`` values that mean something here → the column.
@@ -39,6 +45,12 @@ _SETTABLE = frozenset(
 class UserRepo(Repo):
     async def get(self, user_id: str) -> User | None:
         row = await self.sql.row(_BY_ID, {"user_id": user_id})
+        return _user(row) if row else None
+
+    async def linked_to(self, auth_provider: str, external_id: str) -> User | None:
+        """The user (provider, subject) is linked to (``user_external_ids``), if any."""
+        values = {"auth_provider": auth_provider, "external_id": external_id}
+        row = await self.sql.row(_BY_EXTERNAL_ID, values)
         return _user(row) if row else None
 
     async def find_case_insensitive(self, user_id: str) -> Sequence[User]:
