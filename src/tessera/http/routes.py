@@ -85,7 +85,7 @@ def routes(e: Endpoints) -> list[BaseRoute]:
         Route(f"{admin}/v2{user}/devices/{{device_id}}", e.admin.device, methods=["GET"]),
         Route(f"{admin}/v2{user}/devices/{{device_id}}", e.admin.delete_device, methods=["DELETE"]),
         Route(
-            f"{admin}/v1/auth_providers/{{provider}}/users/{{external_id:path}}",
+            f"{admin}/v1/auth_providers/{{provider}}/users/{{external_id}}",
             e.admin.user_by_external_id,
             methods=["GET"],
         ),
