@@ -12,6 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tessera.config import parse_config
@@ -84,6 +85,18 @@ async def ceo_logs_in_through_staff(live: LiveServer) -> str:
     return str(response.json()["access_token"])
 
 
+async def delete_device_reauthenticated(
+    live: LiveServer, token: str, device: str, jwt: str
+) -> httpx.Response:
+    """DELETE one of the token's devices, re-authenticating with the JWT stage and ``jwt``."""
+    path = f"{DEVICES}/{device}"
+    session = assert_auth_required(
+        await live.client.request("DELETE", path, headers=bearer(token), json={}),
+    )
+    auth = {"type": "org.matrix.login.jwt", "token": jwt, "session": session}
+    return await live.client.request("DELETE", path, headers=bearer(token), json={"auth": auth})
+
+
 async def test_a_partner_token_cannot_log_in_as_a_staff_admin(start_server: StartServer) -> None:
     async with start_server(**providers()) as live:
         await ceo_logs_in_through_staff(live)
@@ -103,14 +116,9 @@ async def test_a_partner_token_cannot_pass_a_staff_user_s_re_authentication(
     async with start_server(**providers()) as live:
         token = await ceo_logs_in_through_staff(live)
         [device] = await device_ids(live, token)
-        path = f"{DEVICES}/{device}"
-        session = assert_auth_required(
-            await live.client.request("DELETE", path, headers=bearer(token), json={}),
-        )
-        auth = {"type": "org.matrix.login.jwt", "token": partner_token({"sub": "ceo"})}
 
-        response = await live.client.request(
-            "DELETE", path, headers=bearer(token), json={"auth": {**auth, "session": session}}
+        response = await delete_device_reauthenticated(
+            live, token, device, partner_token({"sub": "ceo"})
         )
 
         assert_forbidden(response, "User @ceo:test.local is not linked to JWT provider partner-app")
@@ -123,14 +131,9 @@ async def test_the_staff_provider_still_re_authenticates_its_own_user(
     async with start_server(**providers()) as live:
         token = await ceo_logs_in_through_staff(live)
         [device] = await device_ids(live, token)
-        path = f"{DEVICES}/{device}"
-        session = assert_auth_required(
-            await live.client.request("DELETE", path, headers=bearer(token), json={}),
-        )
-        auth = {"type": "org.matrix.login.jwt", "token": staff_token({"sub": "ceo"})}
 
-        response = await live.client.request(
-            "DELETE", path, headers=bearer(token), json={"auth": {**auth, "session": session}}
+        response = await delete_device_reauthenticated(
+            live, token, device, staff_token({"sub": "ceo"})
         )
 
         assert response.status_code == 200, response.text
@@ -239,14 +242,9 @@ async def test_allow_existing_users_also_passes_re_authentication(
     async with start_server(**providers(allow_existing_users=True)) as live:
         token = await ceo_logs_in_through_staff(live)
         [device] = await device_ids(live, token)
-        path = f"{DEVICES}/{device}"
-        session = assert_auth_required(
-            await live.client.request("DELETE", path, headers=bearer(token), json={}),
-        )
-        auth = {"type": "org.matrix.login.jwt", "token": partner_token({"sub": "ceo"})}
 
-        response = await live.client.request(
-            "DELETE", path, headers=bearer(token), json={"auth": {**auth, "session": session}}
+        response = await delete_device_reauthenticated(
+            live, token, device, partner_token({"sub": "ceo"})
         )
 
         assert response.status_code == 200, response.text
