@@ -18,6 +18,14 @@ from tessera.core.models import (
     UiAuthSession,
     User,
 )
+from tessera.storage.room_ports import (
+    Events,
+    EventTransactions,
+    Memberships,
+    RoomAliases,
+    Rooms,
+    RoomState,
+)
 
 
 class Users(Protocol):
@@ -173,6 +181,18 @@ class Transaction(Protocol):
     def jwt_ids(self) -> JwtIds: ...
     @property
     def threepids(self) -> Threepids: ...
+    @property
+    def rooms(self) -> Rooms: ...
+    @property
+    def events(self) -> Events: ...
+    @property
+    def room_state(self) -> RoomState: ...
+    @property
+    def memberships(self) -> Memberships: ...
+    @property
+    def event_transactions(self) -> EventTransactions: ...
+    @property
+    def room_aliases(self) -> RoomAliases: ...
 
 
 class Store(Protocol):

@@ -1,5 +1,14 @@
 -- Generated from tables.py by `make schema`: do not edit.
 
+CREATE TABLE event_transactions (
+	user_id VARCHAR(255) NOT NULL,
+	scope VARCHAR(600) NOT NULL,
+	txn_id VARCHAR(255) NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	created_ts BIGINT NOT NULL,
+	PRIMARY KEY (user_id, scope, txn_id)
+);
+
 CREATE TABLE jwt_used_ids (
 	id_hash BLOB NOT NULL,
 	expiry_ts BIGINT NOT NULL,
@@ -19,6 +28,25 @@ CREATE TABLE rate_limit_buckets (
 );
 
 CREATE INDEX rate_limit_buckets_full_at ON rate_limit_buckets (full_at);
+
+CREATE TABLE rooms (
+	room_id VARCHAR(255) NOT NULL,
+	room_version VARCHAR(16) NOT NULL,
+	creator VARCHAR(255) NOT NULL,
+	is_public BOOLEAN DEFAULT 0 NOT NULL,
+	created_ts BIGINT NOT NULL,
+	head_event_id VARCHAR(255),
+	head_depth BIGINT DEFAULT '0' NOT NULL,
+	PRIMARY KEY (room_id)
+);
+
+CREATE INDEX rooms_public ON rooms (is_public, room_id);
+
+CREATE TABLE stream_positions (
+	stream_name VARCHAR(32) NOT NULL,
+	position BIGINT NOT NULL,
+	PRIMARY KEY (stream_name)
+);
 
 CREATE TABLE users (
 	user_id VARCHAR(255) NOT NULL,
@@ -44,12 +72,69 @@ CREATE TABLE devices (
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
 );
 
+CREATE TABLE events (
+	stream BIGINT NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	room_id VARCHAR(255) NOT NULL,
+	type TEXT NOT NULL,
+	state_key TEXT,
+	sender VARCHAR(255) NOT NULL,
+	depth BIGINT NOT NULL,
+	origin_server_ts BIGINT NOT NULL,
+	pdu TEXT NOT NULL,
+	redacted_by VARCHAR(255),
+	PRIMARY KEY (stream),
+	UNIQUE (event_id),
+	FOREIGN KEY(room_id) REFERENCES rooms (room_id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX events_room_depth ON events (room_id, depth);
+
+CREATE INDEX events_room_state ON events (room_id, type, state_key, stream) WHERE state_key IS NOT NULL;
+
+CREATE INDEX events_room_stream ON events (room_id, stream);
+
 CREATE TABLE login_tokens (
 	token_hash BLOB NOT NULL,
 	user_id VARCHAR(255) NOT NULL,
 	expiry_ts BIGINT NOT NULL,
 	PRIMARY KEY (token_hash),
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE TABLE room_aliases (
+	alias VARCHAR(255) NOT NULL,
+	room_id VARCHAR(255) NOT NULL,
+	creator VARCHAR(255) NOT NULL,
+	PRIMARY KEY (alias),
+	FOREIGN KEY(room_id) REFERENCES rooms (room_id) ON DELETE CASCADE
+);
+
+CREATE INDEX room_aliases_room ON room_aliases (room_id);
+
+CREATE TABLE room_memberships (
+	room_id VARCHAR(255) NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	membership VARCHAR(16) NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	stream BIGINT NOT NULL,
+	forgotten BOOLEAN DEFAULT 0 NOT NULL,
+	PRIMARY KEY (room_id, user_id),
+	FOREIGN KEY(room_id) REFERENCES rooms (room_id) ON DELETE CASCADE
+);
+
+CREATE INDEX room_memberships_user ON room_memberships (user_id, membership);
+
+CREATE INDEX room_memberships_user_stream ON room_memberships (user_id, stream);
+
+CREATE TABLE room_state (
+	room_id VARCHAR(255) NOT NULL,
+	type TEXT NOT NULL,
+	state_key TEXT NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	stream BIGINT NOT NULL,
+	PRIMARY KEY (room_id, type, state_key),
+	FOREIGN KEY(room_id) REFERENCES rooms (room_id) ON DELETE CASCADE
 );
 
 CREATE TABLE ui_auth_sessions (
@@ -117,4 +202,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 
-INSERT INTO alembic_version (version_num) VALUES ('0006');
+INSERT INTO alembic_version (version_num) VALUES ('0009');

@@ -172,3 +172,117 @@ rate_limit_buckets = Table(
     Column("allowed", Boolean, nullable=False),
 )
 Index("rate_limit_buckets_full_at", rate_limit_buckets.c.full_at)
+
+# --- rooms (issue 14) -------------------------------------------------------------------------
+# One server, so one linear history per room: every event of a room points at the one before
+# it, and its place in the global stream (``events.stream``) is also its place in the room.
+# ``rooms.head_*`` is that history's tip; a write takes the room row's lock first (an UPDATE
+# of it), so two workers never append at once, and the unique (room_id, depth) index would
+# refuse a fork even if one tried.
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("room_id", String(255), primary_key=True),
+    Column("room_version", String(16), nullable=False),
+    Column("creator", String(255), nullable=False),
+    # In the public room directory (createRoom's visibility, /directory/list/room).
+    Column("is_public", Boolean, nullable=False, server_default=false()),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("head_event_id", String(255)),
+    Column("head_depth", BigInteger, nullable=False, server_default="0"),
+)
+# The public room directory.
+Index("rooms_public", rooms.c.is_public, rooms.c.room_id)
+
+# The event stream: ``stream`` is the global position sync tokens are made of, handed out
+# by ``stream_positions`` in commit order (see repos/events.py), never by a sequence, whose
+# values commit out of order.
+events = Table(
+    "events",
+    metadata,
+    Column("stream", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(255), nullable=False, unique=True),
+    Column("room_id", String(255), ForeignKey("rooms.room_id", ondelete="CASCADE"), nullable=False),
+    Column("type", Text, nullable=False),
+    Column("state_key", Text),
+    Column("sender", String(255), nullable=False),
+    Column("depth", BigInteger, nullable=False),
+    Column("origin_server_ts", BigInteger, nullable=False),
+    # The PDU as signed (canonical JSON), and the redaction that stripped it, if any.
+    Column("pdu", Text, nullable=False),
+    Column("redacted_by", String(255)),
+)
+# One linear history per room; also how /messages and the timeline page a room.
+Index("events_room_depth", events.c.room_id, events.c.depth, unique=True)
+Index("events_room_stream", events.c.room_id, events.c.stream)
+# State at any position: the newest state event per (type, state_key) at or before it.
+_is_state = events.c.state_key.is_not(None)
+Index(
+    "events_room_state",
+    events.c.room_id,
+    events.c.type,
+    events.c.state_key,
+    events.c.stream,
+    postgresql_where=_is_state,
+    sqlite_where=_is_state,
+)
+
+# One row per stream (only "events" today): the last position handed out.
+stream_positions = Table(
+    "stream_positions",
+    metadata,
+    Column("stream_name", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+# The room's current state: (type, state_key) → the event that set it.
+room_state = Table(
+    "room_state",
+    metadata,
+    Column(
+        "room_id", String(255), ForeignKey("rooms.room_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("type", Text, primary_key=True),
+    Column("state_key", Text, primary_key=True),
+    Column("event_id", String(255), nullable=False),
+    Column("stream", BigInteger, nullable=False),
+)
+
+# Each user's current membership of each room, and where in the stream it changed.
+room_memberships = Table(
+    "room_memberships",
+    metadata,
+    Column(
+        "room_id", String(255), ForeignKey("rooms.room_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", String(255), primary_key=True),
+    Column("membership", String(16), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("stream", BigInteger, nullable=False),
+    Column("forgotten", Boolean, nullable=False, server_default=false()),
+)
+# joined_rooms and sync's room list; sync's "whose membership changed since".
+Index("room_memberships_user", room_memberships.c.user_id, room_memberships.c.membership)
+Index("room_memberships_user_stream", room_memberships.c.user_id, room_memberships.c.stream)
+
+# PUT /send's transaction IDs: a retry with the same ID gets the same event back.
+event_transactions = Table(
+    "event_transactions",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    # The device, or "token:<id>" for a device-less token (spec: per access token).
+    Column("scope", String(600), primary_key=True),
+    Column("txn_id", String(255), primary_key=True),
+    Column("event_id", String(255), nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+)
+
+room_aliases = Table(
+    "room_aliases",
+    metadata,
+    Column("alias", String(255), primary_key=True),
+    Column("room_id", String(255), ForeignKey("rooms.room_id", ondelete="CASCADE"), nullable=False),
+    Column("creator", String(255), nullable=False),
+)
+Index("room_aliases_room", room_aliases.c.room_id)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from tessera.storage.repos.devices import DeviceRepo
+from tessera.storage.repos.event_transactions import EventTransactionRepo
+from tessera.storage.repos.events import EventRepo
 from tessera.storage.repos.invalidations import InvalidationRepo
 from tessera.storage.repos.jwt_ids import JwtIdRepo
 from tessera.storage.repos.login_tokens import LoginTokenRepo
+from tessera.storage.repos.memberships import MembershipRepo
 from tessera.storage.repos.rate_limits import RateLimitRepo
 from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
+from tessera.storage.repos.room_aliases import RoomAliasRepo
+from tessera.storage.repos.room_state import RoomStateRepo
+from tessera.storage.repos.rooms import RoomRepo
 from tessera.storage.repos.threepids import ThreepidRepo
 from tessera.storage.repos.tokens import TokenRepo
 from tessera.storage.repos.ui_auth import UiAuthRepo
@@ -30,6 +36,12 @@ class Repos:
         self.invalidations = InvalidationRepo(sql)
         self.jwt_ids = JwtIdRepo(sql)
         self.threepids = ThreepidRepo(sql)
+        self.rooms = RoomRepo(sql)
+        self.events = EventRepo(sql)
+        self.room_state = RoomStateRepo(sql)
+        self.memberships = MembershipRepo(sql)
+        self.event_transactions = EventTransactionRepo(sql)
+        self.room_aliases = RoomAliasRepo(sql)
 
     async def ping(self) -> None:
         await self.sql.rows("SELECT 1")

@@ -1,0 +1,32 @@
+"""``PUT /send/{type}/{txnId}``: which event a client's transaction ID already made."""
+
+from __future__ import annotations
+
+from tessera.storage.repos.base import Repo
+
+_GET = (
+    "SELECT event_id FROM event_transactions"
+    " WHERE user_id = :user_id AND scope = :scope AND txn_id = :txn_id"
+)
+_ADD = (
+    "INSERT INTO event_transactions (user_id, scope, txn_id, event_id, created_ts)"
+    " VALUES (:user_id, :scope, :txn_id, :event_id, :created_ts)"
+)
+
+
+class EventTransactionRepo(Repo):
+    async def get(self, user_id: str, scope: str, txn_id: str) -> str | None:
+        """The event ID this transaction made, if it was seen before."""
+        params = {"user_id": user_id, "scope": scope, "txn_id": txn_id}
+        row = await self.sql.row(_GET, params)
+        return None if row is None else str(row["event_id"])
+
+    async def add(self, user_id: str, scope: str, txn_id: str, event_id: str, now_ms: int) -> None:
+        params = {
+            "user_id": user_id,
+            "scope": scope,
+            "txn_id": txn_id,
+            "event_id": event_id,
+            "created_ts": now_ms,
+        }
+        await self.sql.run(_ADD, params)
