@@ -22,6 +22,7 @@ from tessera.storage.room_ports import (
     Events,
     EventTransactions,
     Memberships,
+    Notifications,
     RoomAliases,
     Rooms,
     RoomState,
@@ -193,6 +194,8 @@ class Transaction(Protocol):
     def event_transactions(self) -> EventTransactions: ...
     @property
     def room_aliases(self) -> RoomAliases: ...
+    @property
+    def notifications(self) -> Notifications: ...
 
 
 class Store(Protocol):

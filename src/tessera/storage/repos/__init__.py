@@ -9,6 +9,7 @@ from tessera.storage.repos.invalidations import InvalidationRepo
 from tessera.storage.repos.jwt_ids import JwtIdRepo
 from tessera.storage.repos.login_tokens import LoginTokenRepo
 from tessera.storage.repos.memberships import MembershipRepo
+from tessera.storage.repos.notifications import NotificationRepo
 from tessera.storage.repos.rate_limits import RateLimitRepo
 from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
 from tessera.storage.repos.room_aliases import RoomAliasRepo
@@ -42,6 +43,7 @@ class Repos:
         self.memberships = MembershipRepo(sql)
         self.event_transactions = EventTransactionRepo(sql)
         self.room_aliases = RoomAliasRepo(sql)
+        self.notifications = NotificationRepo(sql)
 
     async def ping(self) -> None:
         await self.sql.rows("SELECT 1")
