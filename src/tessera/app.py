@@ -7,19 +7,26 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 
 from tessera.config import Config, DatabaseConfig
 from tessera.config.model import RateLimitConfig
+from tessera.core.events.signing import SigningKey, generate_signing_key, read_signing_keys
 from tessera.http.access_log import AccessLog
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
+from tessera.http.client.directory import DirectoryEndpoints
 from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
+from tessera.http.client.room_events import RoomEventEndpoints
+from tessera.http.client.rooms import RoomEndpoints
 from tessera.http.client.session import SessionEndpoints
+from tessera.http.client.sync import SyncEndpoints
 from tessera.http.errors import EXCEPTION_HANDLERS
 from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
@@ -40,10 +47,21 @@ from tessera.services.login.types import LoginType
 from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
 from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedLimit
+from tessera.services.rooms.create import RoomCreator
+from tessera.services.rooms.directory import RoomDirectory
+from tessera.services.rooms.history import RoomHistory
+from tessera.services.rooms.membership import RoomMembership
+from tessera.services.rooms.send import RoomSender
+from tessera.services.rooms.state import RoomStateService
+from tessera.services.rooms.timeline import RoomWriter, Signer
 from tessera.services.sessions import Sessions
+from tessera.services.sync.notifier import Notifier
+from tessera.services.sync.service import Sync
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 from tessera.storage.invalidation_listener import listener_for
+from tessera.storage.repos.notifications import CHANNEL as SYNC_CHANNEL
+from tessera.storage.repos.notifications import WakeChannel
 
 #: Seconds a starting server waits for its LISTEN before serving without it.
 LISTEN_WAIT = 5.0
@@ -94,10 +112,11 @@ def build_admin(config: Config) -> tuple[Admin, Database]:
 
 
 async def _follow_invalidations(
-    db: Database, authenticator: Authenticator
+    db: Database, authenticator: Authenticator, notifier: Notifier
 ) -> asyncio.Task[None] | None:
-    """On PostgreSQL, hear other processes' logouts; serve once listening (or after 5 s)."""
-    listener = listener_for(db)
+    """On PostgreSQL, hear other processes' logouts and sync wake-ups; serve once listening
+    (or after 5 s)."""
+    listener = listener_for(db, {SYNC_CHANNEL: WakeChannel(notifier)})
     if listener is None:
         return None
     follower = asyncio.create_task(listener.follow(authenticator))
@@ -129,6 +148,40 @@ def _metrics(db: Database) -> Metrics:
     if db.pool_stats() is not None:  # PostgreSQL; SQLite has no pool
         metrics.watch_pool(lambda: db.pool_stats() or {})
     return metrics
+
+
+def _signing_key(config: Config) -> SigningKey:
+    """The server's event signing key: ``signing_key_path`` when the config has it.
+
+    INTERIM until the config gains ``signing_key_path`` (events branch): without it, each
+    process signs with a key of its own, made at startup. Without federation nothing
+    verifies these signatures yet; the event IDs do not depend on them.
+    """
+    path = getattr(config, "signing_key_path", None)
+    if path is not None:
+        return read_signing_keys(Path(path).read_text())[0]
+    return generate_signing_key()
+
+
+def _room_endpoints(
+    config: Config, db: Database, authenticator: Authenticator, clock: Clock, notifier: Notifier
+) -> dict[str, Any]:
+    """Rooms, events, the directory and sync (issue 14), as ``Endpoints`` fields."""
+    server_name = config.server_name
+    writer = RoomWriter(db, Signer(server_name, _signing_key(config)), clock, notifier)
+    sender = RoomSender(db, writer)
+    history = RoomHistory(db, clock)
+    membership = RoomMembership(db, writer, server_name)
+    return {
+        "rooms": RoomEndpoints(
+            authenticator, RoomCreator(writer, server_name), membership, history, server_name
+        ),
+        "room_events": RoomEventEndpoints(
+            authenticator, sender, RoomStateService(db, sender, clock), history
+        ),
+        "directory": DirectoryEndpoints(authenticator, RoomDirectory(db, server_name)),
+        "sync": SyncEndpoints(authenticator, Sync(db, notifier, clock)),
+    }
 
 
 def build_app(
@@ -175,6 +228,8 @@ def build_app(
         metrics=metrics,
         forget_user=authenticator.forget_user,
     )
+    notifier = Notifier()
+    room_endpoints = _room_endpoints(config, db, authenticator, clock, notifier)
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
         account=AccountEndpoints(authenticator, sessions, accounts, uia),
@@ -193,6 +248,7 @@ def build_app(
             Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
         ),
         get_token=login_tokens is not None,
+        **room_endpoints,
     )
 
     @asynccontextmanager
@@ -202,7 +258,7 @@ def build_app(
         purger = asyncio.create_task(BucketPurge(db, clock).run()) if shared_buckets else None
         if jwt_keys is not None:
             await jwt_keys.start()
-        follower = await _follow_invalidations(db, authenticator)
+        follower = await _follow_invalidations(db, authenticator, notifier)
         yield
         flusher.cancel()
         if purger is not None:

@@ -1,0 +1,38 @@
+"""A room's life over HTTP on both engines: create, invite, join, talk, sync, leave."""
+
+from __future__ import annotations
+
+from tests.api.rooms_support import bodies, client, q
+from tests.conftest import LiveServer
+
+
+async def test_two_users_chat_through_sync(server: LiveServer) -> None:
+    alice, bob = await client(server, "alice"), await client(server, "bob")
+    room_id = await alice.create_room(name="Tea", invite=[bob.user_id])
+    invited = await bob.sync()
+    assert room_id in invited["rooms"]["invite"]
+    stripped = invited["rooms"]["invite"][room_id]["invite_state"]["events"]
+    name = {"type": "m.room.name", "state_key": "", "content": {"name": "Tea"}}
+    assert {**name, "sender": alice.user_id} in stripped
+    await bob.ok("post", f"/join/{q(room_id)}")
+    first = await alice.send(room_id, "hello")
+    one = '{"room": {"timeline": {"limit": 1}}}'
+    synced = await bob.sync(since=invited["next_batch"], filter=one)
+    joined = synced["rooms"]["join"][room_id]
+    assert [e["event_id"] for e in joined["timeline"]["events"]] == [first]
+    assert joined["timeline"]["limited"] is True
+    assert joined["summary"]["m.joined_member_count"] == 2
+    names = [e for e in joined["state"]["events"] if e["type"] == "m.room.name"]
+    assert [e["content"] for e in names] == [{"name": "Tea"}]
+    # Nothing new: an incremental sync with no timeout returns no room.
+    quiet = await bob.sync(since=synced["next_batch"])
+    assert room_id not in quiet["rooms"]["join"]
+    await bob.send(room_id, "hi alice")
+    rooms = (await alice.get("/joined_rooms")).json()
+    assert rooms == {"joined_rooms": [room_id]}
+    page = (await alice.get(f"/rooms/{q(room_id)}/messages", dir="b", limit=2)).json()
+    assert bodies(page["chunk"]) == ["hi alice", "hello"]
+    await bob.ok("post", f"/rooms/{q(room_id)}/leave")
+    left = await bob.sync(since=synced["next_batch"])
+    assert room_id in left["rooms"]["leave"]
+    assert room_id not in left["rooms"]["join"]
