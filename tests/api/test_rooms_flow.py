@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.api.rooms_support import bodies, client, q
 from tests.conftest import LiveServer
 
@@ -36,3 +38,16 @@ async def test_two_users_chat_through_sync(server: LiveServer) -> None:
     left = await bob.sync(since=synced["next_batch"])
     assert room_id in left["rooms"]["leave"]
     assert room_id not in left["rooms"]["join"]
+
+
+async def test_a_long_poll_returns_the_message_that_woke_it(server: LiveServer) -> None:
+    alice, bob = await client(server, "alice"), await client(server, "bob")
+    room_id = await alice.create_room(preset="public_chat")
+    await bob.ok("post", f"/join/{q(room_id)}")
+    since = (await bob.sync())["next_batch"]
+    waiting = asyncio.create_task(bob.sync(since=since, timeout=30000))
+    await alice.send(room_id, "ping")
+    synced = await waiting
+    # Had the notifier not woken it, the sync would have come back empty after 30 s.
+    assert bodies(synced["rooms"]["join"][room_id]["timeline"]["events"]) == ["ping"]
+    assert synced["next_batch"] != since

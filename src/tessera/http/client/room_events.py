@@ -9,7 +9,7 @@ from starlette.responses import Response
 from tessera.core.errors import BadJson, InvalidParam
 from tessera.core.ids import storable
 from tessera.http.auth import requester
-from tessera.http.body import json_object, optional_json_object
+from tessera.http.body import json_object, json_object_or_empty
 from tessera.http.query import integer
 from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
@@ -80,7 +80,7 @@ class RoomEventEndpoints:
 
     async def redact(self, request: Request) -> Response:
         who = await requester(request, self._auth)
-        body = await optional_json_object(request)
+        body = await json_object_or_empty(request)
         reason = body.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise BadJson("'reason' must be a string")

@@ -12,7 +12,7 @@ from tessera.core.errors import BadJson, InvalidParam
 from tessera.core.ids import parse_user_id, storable
 from tessera.core.rooms.ids import alias_for
 from tessera.http.auth import requester
-from tessera.http.body import json_object, optional_json_object
+from tessera.http.body import json_object, json_object_or_empty
 from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
 from tessera.services.rooms.create import PRESETS, RoomCreator, RoomRequest
@@ -107,7 +107,7 @@ class RoomEndpoints:
     async def join(self, request: Request) -> Response:
         """``/join/{roomIdOrAlias}`` and ``/rooms/{roomId}/join``."""
         who = await requester(request, self._auth)
-        _reason(await optional_json_object(request))
+        _reason(await json_object_or_empty(request))
         target = request.path_params.get("room_id_or_alias") or request.path_params["room_id"]
         return ok({"room_id": await self._membership.join(who, target)})
 
@@ -120,12 +120,13 @@ class RoomEndpoints:
 
     async def leave(self, request: Request) -> Response:
         who = await requester(request, self._auth)
-        body = await optional_json_object(request)
+        body = await json_object_or_empty(request)
         await self._membership.leave(who, request.path_params["room_id"], _reason(body))
         return ok()
 
     async def forget(self, request: Request) -> Response:
         who = await requester(request, self._auth)
+        await json_object_or_empty(request)
         await self._membership.forget(who, request.path_params["room_id"])
         return ok()
 
