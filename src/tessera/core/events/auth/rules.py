@@ -121,7 +121,10 @@ def _check_auth_events(
     named = {auth_event.event_id for auth_event in auth_state.values()}
     if named != set(event.auth_event_ids) or len(named) != len(event.auth_event_ids):
         raise AuthError("auth_events do not match the auth state given")
-    if version.create_in_auth_events and auth_state.get(CREATE_KEY) != create:
+    named_create = auth_state.get(CREATE_KEY)
+    if version.create_in_auth_events and (
+        named_create is None or named_create.event_id != create.event_id
+    ):
         raise AuthError("auth_events must include the room's m.room.create event")
 
 
