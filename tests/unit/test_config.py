@@ -75,7 +75,6 @@ SYNAPSE_ONLY_KEYS = {
     "report_stats",
     "macaroon_secret_key",
     "form_secret",
-    "signing_key_path",
     "trusted_key_servers",
     "suppress_key_server_warning",
 }
@@ -139,6 +138,24 @@ def test_synapse_homeserver_yaml_keeps_the_values_tessera_implements(tmp_path: P
     assert jwt.display_name_claim == "name"
     assert jwt.issuer == "https://idp.example.com"
     assert jwt.audiences == ("matrix", "element")
+    assert config.signing_key_path == Path("/data/example.com.signing.key")
+
+
+# --- signing_key_path -------------------------------------------------------------------------
+
+
+def test_signing_key_path_defaults_to_the_server_name_beside_the_config() -> None:
+    assert parse().signing_key_path == BASE_DIR / "example.com.signing.key"
+
+
+def test_relative_signing_key_path_is_relative_to_the_config_file() -> None:
+    assert parse(signing_key_path="keys/hs.key").signing_key_path == BASE_DIR / "keys/hs.key"
+    assert parse(signing_key_path="/etc/hs.key").signing_key_path == Path("/etc/hs.key")
+
+
+def test_signing_key_path_must_be_a_non_empty_string() -> None:
+    assert "signing_key_path" in str(error_of(signing_key_path=""))
+    assert "signing_key_path" in str(error_of(signing_key_path=5))
 
 
 def test_config_repr_hides_the_jwt_secret_and_database_password(tmp_path: Path) -> None:

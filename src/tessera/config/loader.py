@@ -149,6 +149,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
         log_format=root.choice("log_format", ("text", "json")) or "text",
+        signing_key_path=_signing_key_path(root, server_name, base_dir),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
     )
@@ -306,6 +307,15 @@ def _database(section: Section, base_dir: Path, warnings: list[str]) -> Database
 def _file_path(section: Section, name: str, base_dir: Path) -> str | None:
     value = section.optional(name, str)
     return None if value is None else str(base_dir / Path(value).expanduser())
+
+
+def _signing_key_path(root: Section, server_name: str, base_dir: Path) -> Path:
+    """``signing_key_path``, by default ``<server_name>.signing.key`` beside the config
+    (Synapse's default name and place)."""
+    value = root.optional("signing_key_path", str)
+    if value is not None and not value.strip():
+        raise ConfigError("signing_key_path", "must not be empty")
+    return base_dir / Path(value or f"{server_name}.signing.key").expanduser()
 
 
 def _sessions(root: Section) -> SessionConfig:

@@ -206,6 +206,9 @@ class Config:
     ignored_keys: tuple[str, ...] = ()
     #: Tessera's own: start even when a secret file is readable by every user.
     allow_world_readable_secrets: bool = False
+    #: ``signing_key_path``: the ed25519 key file events are signed with (Synapse's format),
+    #: resolved against the config's directory. None only for a Config built in code.
+    signing_key_path: Path | None = None
     #: Non-fatal remarks found while loading (each one line, for the log).
     warnings: tuple[str, ...] = ()
 

@@ -106,6 +106,16 @@ TOP_LEVEL = Group(
             "read and validated. JWT logins create users on first login whatever its value, "
             "as Synapse does; `jwt_config.allow_registration: false` is the switch for them",
         ),
+        Key(
+            "signing_key_path",
+            PATH,
+            None,
+            SYNAPSE,
+            "the server's ed25519 signing key, in Synapse's file format (a Synapse key file "
+            "works as is). `generate-config` writes it (mode 0600); `run` creates it when the "
+            "file does not exist, and never overwrites one. Back it up: it signs every event",
+            unset="`<server_name>.signing.key` beside the config",
+        ),
         Key("bcrypt_rounds", INTEGER, "12", SYNAPSE, "the cost of new password hashes (4 to 31)"),
         Key(
             "enable_metrics",

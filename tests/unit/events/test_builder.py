@@ -9,7 +9,11 @@ import pytest
 from tessera.core.errors import ErrCode
 from tessera.core.events.builder import EventTooLarge, build_event, event_from_pdu
 from tessera.core.events.canonical import CanonicalJsonError, encode_canonical_json
-from tessera.core.events.hashing import compute_event_id, has_valid_content_hash
+from tessera.core.events.hashing import (
+    compute_event_id,
+    has_valid_content_hash,
+    has_valid_signature,
+)
 from tessera.core.events.redaction import redact
 from tessera.core.events.room_versions import ROOM_VERSIONS, RoomVersion
 from tessera.core.events.signing import SigningKey, verify_signed_json
@@ -122,3 +126,21 @@ def test_the_same_fields_give_the_same_id_and_a_different_body_another(
 ) -> None:
     assert build(server_key).event_id == build(server_key).event_id
     assert build(server_key).event_id != build(server_key, content={"body": "other"}).event_id
+
+
+@pytest.mark.parametrize("version", [V10, V11, V12])
+def test_the_signature_holds_for_the_redacted_copy_and_breaks_on_tampering(
+    server_key: SigningKey, version: RoomVersion
+) -> None:
+    event = build(server_key, version, event_type="m.room.member", state_key="@alice:hs",
+                  content={"membership": "join", "displayname": "Alice"})  # fmt: skip
+    public = server_key.public_key_base64()
+    assert has_valid_signature(event.pdu, version, "hs", "ed25519:1", public)
+    assert has_valid_signature(redact(event.pdu, version), version, "hs", "ed25519:1", public)
+    # Changing a protected field (membership) breaks it; a redactable one (displayname)
+    # leaves the signature valid and breaks the content hash instead.
+    banned = {**event.pdu, "content": {"membership": "ban", "displayname": "Alice"}}
+    assert not has_valid_signature(banned, version, "hs", "ed25519:1", public)
+    renamed = {**event.pdu, "content": {"membership": "join", "displayname": "Mallory"}}
+    assert has_valid_signature(renamed, version, "hs", "ed25519:1", public)
+    assert not has_valid_content_hash(renamed)

@@ -19,3 +19,12 @@ def test_what_each_version_changes() -> None:
     assert not v11.room_id_is_create_hash and v12.room_id_is_create_hash
     assert v11.create_in_auth_events and not v12.create_in_auth_events
     assert not v11.creators_outrank_power_levels and v12.creators_outrank_power_levels
+
+
+def test_the_capability_lists_every_version_as_stable_with_12_the_default() -> None:
+    from tessera.core.events.room_versions import room_versions_capability
+
+    assert room_versions_capability() == {
+        "default": "12",
+        "available": {"10": "stable", "11": "stable", "12": "stable"},
+    }

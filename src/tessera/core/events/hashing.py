@@ -12,7 +12,7 @@ from typing import Any
 from tessera.core.events.canonical import encode_canonical_json
 from tessera.core.events.redaction import redact
 from tessera.core.events.room_versions import RoomVersion
-from tessera.core.events.signing import decode_base64, encode_base64
+from tessera.core.events.signing import decode_base64, encode_base64, verify_signed_json
 
 
 def content_hash(pdu: Mapping[str, Any]) -> str:
@@ -46,3 +46,15 @@ def reference_hash(pdu: Mapping[str, Any], version: RoomVersion) -> bytes:
 def compute_event_id(pdu: Mapping[str, Any], version: RoomVersion) -> str:
     """``$`` + the URL-safe unpadded base64 reference hash (room versions 4+)."""
     return "$" + encode_base64(reference_hash(pdu, version), urlsafe=True)
+
+
+def has_valid_signature(
+    pdu: Mapping[str, Any],
+    version: RoomVersion,
+    server_name: str,
+    key_id: str,
+    public_key_base64: str,
+) -> bool:
+    """Whether ``server_name`` signed the event with that key (the signature covers
+    the redacted event, so it also holds for a redacted copy)."""
+    return verify_signed_json(redact(pdu, version), server_name, key_id, public_key_base64)

@@ -77,3 +77,11 @@ ROOM_VERSIONS: Mapping[str, RoomVersion] = MappingProxyType(
 
 #: The version of a room created without ``room_version``, as in Synapse 1.163.
 DEFAULT_ROOM_VERSION: str = "12"
+
+
+def room_versions_capability() -> dict[str, object]:
+    """The ``m.room_versions`` capability (spec: Client-Server API, "Capabilities")."""
+    return {
+        "default": DEFAULT_ROOM_VERSION,
+        "available": {identifier: "stable" for identifier in ROOM_VERSIONS},
+    }
