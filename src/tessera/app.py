@@ -7,14 +7,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 
 from tessera.config import Config, DatabaseConfig
 from tessera.config.model import RateLimitConfig
-from tessera.core.events.signing import SigningKey, generate_signing_key, read_signing_keys
 from tessera.http.access_log import AccessLog
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
@@ -62,6 +60,7 @@ from tessera.storage.database import Database, postgres_tls, postgres_url, sqlit
 from tessera.storage.invalidation_listener import listener_for
 from tessera.storage.repos.notifications import CHANNEL as SYNC_CHANNEL
 from tessera.storage.repos.notifications import WakeChannel
+from tessera.storage.signing_key_file import server_signing_key
 
 #: Seconds a starting server waits for its LISTEN before serving without it.
 LISTEN_WAIT = 5.0
@@ -150,25 +149,14 @@ def _metrics(db: Database) -> Metrics:
     return metrics
 
 
-def _signing_key(config: Config) -> SigningKey:
-    """The server's event signing key: ``signing_key_path`` when the config has it.
-
-    INTERIM until the config gains ``signing_key_path`` (events branch): without it, each
-    process signs with a key of its own, made at startup. Without federation nothing
-    verifies these signatures yet; the event IDs do not depend on them.
-    """
-    path = getattr(config, "signing_key_path", None)
-    if path is not None:
-        return read_signing_keys(Path(path).read_text())[0]
-    return generate_signing_key()
-
-
 def _room_endpoints(
     config: Config, db: Database, authenticator: Authenticator, clock: Clock, notifier: Notifier
 ) -> dict[str, Any]:
     """Rooms, events, the directory and sync (issue 14), as ``Endpoints`` fields."""
     server_name = config.server_name
-    writer = RoomWriter(db, Signer(server_name, _signing_key(config)), clock, notifier)
+    writer = RoomWriter(
+        db, Signer(server_name, server_signing_key(config.signing_key_path)), clock, notifier
+    )
     sender = RoomSender(db, writer)
     history = RoomHistory(db, clock)
     membership = RoomMembership(db, writer, server_name)

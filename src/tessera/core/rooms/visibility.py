@@ -5,19 +5,16 @@ at or before it", so what matters is known as two short timelines: the user's me
 changes and the room's ``m.room.history_visibility`` changes, each as (stream position,
 value), oldest first.
 
-The rule, per event at position p (Synapse's reading of the spec):
-- ``world_readable``: everyone;
-- ``shared`` (the default): members then, and whoever is joined now;
-- ``invited``: whoever was joined or invited then;
-- ``joined``: whoever was joined then.
-"Then" is the state before the event, except that a user's own membership event counts as
-"then" too, so a user sees their own join and their own leave.
+The rule for one event is ``core.events.visibility.may_see_event`` (the spec's steps, with
+Synapse's reading of "joined since" as "joined now"); this module finds its inputs.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+
+from tessera.core.events.visibility import DEFAULT_VISIBILITY, may_see_event
 
 Changes = Sequence[tuple[int, str]]
 
@@ -40,13 +37,19 @@ def visible(
     visibilities: Changes,
     current_membership: str,
 ) -> bool:
-    """Whether the user whose ``memberships`` these are may see the event at ``position``."""
-    visibility = value_before(visibilities, position, "shared")
-    if visibility == "world_readable":
-        return True
-    before = value_before(memberships, position, "leave")
-    after = value_at(memberships, position, "leave")
-    allowed = {"join", "invite"} if visibility == "invited" else {"join"}
-    if before in allowed or after in allowed:
-        return True
-    return visibility == "shared" and current_membership == "join"
+    """Whether the user whose ``memberships`` these are may see the event at ``position``.
+
+    The state before the event decides, or the state after it where the event itself
+    changed it (the user's own membership, the visibility): the spec allows either.
+    """
+    joined_now = current_membership == "join"
+    before = may_see_event(
+        value_before(visibilities, position, DEFAULT_VISIBILITY),
+        value_before(memberships, position, "leave"),
+        joined_since=joined_now,
+    )
+    return before or may_see_event(
+        value_at(visibilities, position, DEFAULT_VISIBILITY),
+        value_at(memberships, position, "leave"),
+        joined_since=joined_now,
+    )

@@ -15,7 +15,7 @@ from typing import Any
 from tessera.core.errors import Forbidden
 from tessera.core.models import Requester
 from tessera.core.rooms.ids import parse_room_id
-from tessera.services.rooms.authorization import required_level, user_power_level
+from tessera.services.rooms.authorization import named_level, user_power_level
 from tessera.services.rooms.timeline import RoomWriter, Timeline
 from tessera.storage.ports import Store
 
@@ -94,7 +94,7 @@ class RoomSender:
             if (event := await timeline.state(*key)) is not None
         }
         level = user_power_level(timeline.version, sender, state, timeline.create)
-        if level < required_level(timeline.version, "redact", state, timeline.create):
+        if level < named_level(state, "redact"):
             raise Forbidden("You don't have permission to redact events")
 
     async def _seen(self, who: Requester, txn_id: str) -> str | None:
