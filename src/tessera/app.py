@@ -15,11 +15,17 @@ from tessera.config.model import RateLimitConfig
 from tessera.http.access_log import AccessLog
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
+from tessera.http.client.account_data import AccountDataEndpoints
 from tessera.http.client.devices import DeviceEndpoints
 from tessera.http.client.discovery import DiscoveryEndpoints
+from tessera.http.client.filters import FilterEndpoints
 from tessera.http.client.login import LoginEndpoints
+from tessera.http.client.presence import PresenceEndpoints
 from tessera.http.client.profile import ProfileEndpoints
+from tessera.http.client.push_rules import PushRuleEndpoints
+from tessera.http.client.receipts import ReceiptEndpoints
 from tessera.http.client.session import SessionEndpoints
+from tessera.http.client.user_data import UserDataEndpoints
 from tessera.http.errors import EXCEPTION_HANDLERS
 from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
@@ -27,20 +33,27 @@ from tessera.http.router import ExactPathRouter
 from tessera.http.routes import Endpoints, fast_routes, routes
 from tessera.jwt_providers import JwtKeys, build_jwt_login
 from tessera.metrics import Metrics
+from tessera.services.account_data import AccountData
 from tessera.services.accounts import Accounts
 from tessera.services.admin import Admin
 from tessera.services.auth import Authenticator
 from tessera.services.clock import Clock, system_clock
 from tessera.services.devices import Devices
+from tessera.services.filters import Filters
 from tessera.services.last_seen import LastSeen
 from tessera.services.login import LoginLimits, LoginService
 from tessera.services.login.password import PasswordLogin
 from tessera.services.login.token import TokenLogin
 from tessera.services.login.types import LoginType
 from tessera.services.passwords import Passwords
+from tessera.services.presence import Presence
 from tessera.services.profiles import Profiles
+from tessera.services.push_rules import PushRules
 from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedLimit
+from tessera.services.receipts import Receipts
 from tessera.services.sessions import Sessions
+from tessera.services.streams import NoRooms, RoomMembership, Wakeup, no_wakeup
+from tessera.services.typing import Typing
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 from tessera.storage.invalidation_listener import listener_for
@@ -131,10 +144,40 @@ def _metrics(db: Database) -> Metrics:
     return metrics
 
 
+def _user_data(
+    db: Database,
+    authenticator: Authenticator,
+    membership: RoomMembership,
+    wakeup: Wakeup,
+    clock: Clock,
+) -> tuple[UserDataEndpoints, Typing]:
+    """The per-user sync streams' endpoints, and the typing service (its sweeper runs)."""
+    account_data = AccountData(db, wakeup)
+    typing = Typing(db, membership, wakeup, clock)
+    endpoints = UserDataEndpoints(
+        filters=FilterEndpoints(authenticator, Filters(db)),
+        account_data=AccountDataEndpoints(authenticator, account_data),
+        push_rules=PushRuleEndpoints(authenticator, PushRules(db, wakeup)),
+        receipts=ReceiptEndpoints(authenticator, Receipts(db, membership, wakeup, clock), typing),
+        presence=PresenceEndpoints(authenticator, Presence(db, membership, wakeup, clock)),
+    )
+    return endpoints, typing
+
+
 def build_app(
-    config: Config, *, database: Database | None = None, clock: Clock = system_clock
+    config: Config,
+    *,
+    database: Database | None = None,
+    clock: Clock = system_clock,
+    membership: RoomMembership | None = None,
+    wakeup: Wakeup = no_wakeup,
 ) -> Application:
-    """Wire a server for ``config``; ``database`` defaults to the configured one."""
+    """Wire a server for ``config``; ``database`` defaults to the configured one.
+
+    ``membership`` answers "is this user in that room" for receipts, typing
+    and presence (nobody is in any room until the rooms layer provides it);
+    ``wakeup`` hears every change of those streams (the sync notifier).
+    """
     db = database if database is not None else open_database(config.database)
     last_seen = LastSeen(db, clock)
     authenticator = Authenticator(db, clock=clock, last_seen=last_seen)
@@ -175,6 +218,9 @@ def build_app(
         metrics=metrics,
         forget_user=authenticator.forget_user,
     )
+    user_data, typing = _user_data(
+        db, authenticator, membership if membership is not None else NoRooms(), wakeup, clock
+    )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
         account=AccountEndpoints(authenticator, sessions, accounts, uia),
@@ -192,12 +238,14 @@ def build_app(
             authenticator,
             Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
         ),
+        user_data=user_data,
         get_token=login_tokens is not None,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         flusher = asyncio.create_task(last_seen.run())
+        typing_sweeper = asyncio.create_task(typing.run())
         shared_buckets = db.dialect == "postgresql"
         purger = asyncio.create_task(BucketPurge(db, clock).run()) if shared_buckets else None
         if jwt_keys is not None:
@@ -205,6 +253,7 @@ def build_app(
         follower = await _follow_invalidations(db, authenticator)
         yield
         flusher.cancel()
+        typing_sweeper.cancel()
         if purger is not None:
             purger.cancel()
         if jwt_keys is not None:

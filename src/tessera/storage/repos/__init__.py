@@ -8,6 +8,7 @@ from tessera.storage.repos.jwt_ids import JwtIdRepo
 from tessera.storage.repos.login_tokens import LoginTokenRepo
 from tessera.storage.repos.rate_limits import RateLimitRepo
 from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
+from tessera.storage.repos.stream_repos import StreamRepos
 from tessera.storage.repos.threepids import ThreepidRepo
 from tessera.storage.repos.tokens import TokenRepo
 from tessera.storage.repos.ui_auth import UiAuthRepo
@@ -15,7 +16,7 @@ from tessera.storage.repos.users import UserRepo
 from tessera.storage.sql import Sql
 
 
-class Repos:
+class Repos(StreamRepos):
     """Every repo, sharing the connection of the transaction a use case runs in."""
 
     def __init__(self, sql: Sql) -> None:
@@ -30,6 +31,7 @@ class Repos:
         self.invalidations = InvalidationRepo(sql)
         self.jwt_ids = JwtIdRepo(sql)
         self.threepids = ThreepidRepo(sql)
+        self._add_stream_repos(sql)
 
     async def ping(self) -> None:
         await self.sql.rows("SELECT 1")

@@ -1,0 +1,1 @@
+"""Pure parts of /sync: filters (and, with the rooms work, stream positions and tokens)."""
