@@ -26,6 +26,7 @@ from tessera.config import Config, DatabaseConfig, JwtConfig, ListenerConfig
 from tessera.config.model import LoginRateLimits, RateLimitConfig
 from tessera.serve import uvicorn_config
 from tessera.services.clock import Clock, system_clock
+from tessera.services.streams import RoomMembership
 from tessera.storage.database import Database, sqlite_url
 from tessera.storage.migrate import migrate
 from tessera.storage.tables import metadata
@@ -109,9 +110,12 @@ class LiveServer:
 
 @asynccontextmanager
 async def serve(
-    config: Config, database: Database, clock: Clock = system_clock
+    config: Config,
+    database: Database,
+    clock: Clock = system_clock,
+    membership: RoomMembership | None = None,
 ) -> AsyncIterator[LiveServer]:
-    application = build_app(config, database=database, clock=clock)
+    application = build_app(config, database=database, clock=clock, membership=membership)
     sock = socket.create_server(("127.0.0.1", 0))
     # asyncio only disables Nagle on sockets whose proto is TCP, and create_server's is 0:
     # without this every response written in two parts waits ~40 ms for a delayed ACK.
@@ -152,8 +156,10 @@ async def start_server(database: Database) -> AsyncIterator[StartServer]:
     """``async with start_server(jwt=JwtConfig(...)) as live:`` serves a custom config."""
 
     @asynccontextmanager
-    async def start(clock: Clock = system_clock, **overrides: Any) -> AsyncIterator[LiveServer]:
-        async with serve(make_config(**overrides), database, clock) as live:
+    async def start(
+        clock: Clock = system_clock, membership: RoomMembership | None = None, **overrides: Any
+    ) -> AsyncIterator[LiveServer]:
+        async with serve(make_config(**overrides), database, clock, membership) as live:
             yield live
 
     yield start

@@ -7,24 +7,20 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.applications import Starlette
 
+from tessera.chat import build_chat
 from tessera.config import Config, DatabaseConfig
 from tessera.config.model import RateLimitConfig
 from tessera.http.access_log import AccessLog
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
-from tessera.http.client.directory import DirectoryEndpoints
 from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
-from tessera.http.client.room_events import RoomEventEndpoints
-from tessera.http.client.rooms import RoomEndpoints
 from tessera.http.client.session import SessionEndpoints
-from tessera.http.client.sync import SyncEndpoints
 from tessera.http.errors import EXCEPTION_HANDLERS
 from tessera.http.health import HealthEndpoint
 from tessera.http.middleware import Frontend
@@ -45,22 +41,15 @@ from tessera.services.login.types import LoginType
 from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
 from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedLimit
-from tessera.services.rooms.create import RoomCreator
-from tessera.services.rooms.directory import RoomDirectory
-from tessera.services.rooms.history import RoomHistory
-from tessera.services.rooms.membership import RoomMembership
-from tessera.services.rooms.send import RoomSender
-from tessera.services.rooms.state import RoomStateService
-from tessera.services.rooms.timeline import RoomWriter, Signer
 from tessera.services.sessions import Sessions
+from tessera.services.streams import RoomMembership, Wakeup
 from tessera.services.sync.notifier import Notifier
-from tessera.services.sync.service import Sync
 from tessera.services.uia import UserInteractiveAuth
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
-from tessera.storage.invalidation_listener import listener_for
+from tessera.storage.invalidation_listener import Channel, listener_for
 from tessera.storage.repos.notifications import CHANNEL as SYNC_CHANNEL
-from tessera.storage.repos.notifications import WakeChannel
-from tessera.storage.signing_key_file import server_signing_key
+from tessera.storage.repos.notifications import StreamChangeChannel, WakeChannel
+from tessera.storage.repos.streams import CHANNEL as STREAMS_CHANNEL
 
 #: Seconds a starting server waits for its LISTEN before serving without it.
 LISTEN_WAIT = 5.0
@@ -115,7 +104,11 @@ async def _follow_invalidations(
 ) -> asyncio.Task[None] | None:
     """On PostgreSQL, hear other processes' logouts and sync wake-ups; serve once listening
     (or after 5 s)."""
-    listener = listener_for(db, {SYNC_CHANNEL: WakeChannel(notifier)})
+    channels: dict[str, Channel] = {
+        SYNC_CHANNEL: WakeChannel(notifier),
+        STREAMS_CHANNEL: StreamChangeChannel(notifier),
+    }
+    listener = listener_for(db, channels)
     if listener is None:
         return None
     follower = asyncio.create_task(listener.follow(authenticator))
@@ -149,33 +142,20 @@ def _metrics(db: Database) -> Metrics:
     return metrics
 
 
-def _room_endpoints(
-    config: Config, db: Database, authenticator: Authenticator, clock: Clock, notifier: Notifier
-) -> dict[str, Any]:
-    """Rooms, events, the directory and sync (issue 14), as ``Endpoints`` fields."""
-    server_name = config.server_name
-    writer = RoomWriter(
-        db, Signer(server_name, server_signing_key(config.signing_key_path)), clock, notifier
-    )
-    sender = RoomSender(db, writer)
-    history = RoomHistory(db, clock)
-    membership = RoomMembership(db, writer, server_name)
-    return {
-        "rooms": RoomEndpoints(
-            authenticator, RoomCreator(writer, server_name), membership, history, server_name
-        ),
-        "room_events": RoomEventEndpoints(
-            authenticator, sender, RoomStateService(db, sender, clock), history
-        ),
-        "directory": DirectoryEndpoints(authenticator, RoomDirectory(db, server_name)),
-        "sync": SyncEndpoints(authenticator, Sync(db, notifier, clock)),
-    }
-
-
 def build_app(
-    config: Config, *, database: Database | None = None, clock: Clock = system_clock
+    config: Config,
+    *,
+    database: Database | None = None,
+    clock: Clock = system_clock,
+    membership: RoomMembership | None = None,
+    wakeup: Wakeup | None = None,
 ) -> Application:
-    """Wire a server for ``config``; ``database`` defaults to the configured one."""
+    """Wire a server for ``config``; ``database`` defaults to the configured one.
+
+    ``membership`` (who is in which room, for receipts, typing and presence) and ``wakeup``
+    (what a stream change wakes) default to the rooms' memberships and the sync notifier;
+    tests may replace them.
+    """
     db = database if database is not None else open_database(config.database)
     last_seen = LastSeen(db, clock)
     authenticator = Authenticator(db, clock=clock, last_seen=last_seen)
@@ -216,8 +196,7 @@ def build_app(
         metrics=metrics,
         forget_user=authenticator.forget_user,
     )
-    notifier = Notifier()
-    room_endpoints = _room_endpoints(config, db, authenticator, clock, notifier)
+    chat = build_chat(config, db, authenticator, clock, membership=membership, wakeup=wakeup)
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
         account=AccountEndpoints(authenticator, sessions, accounts, uia),
@@ -236,19 +215,21 @@ def build_app(
             Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
         ),
         get_token=login_tokens is not None,
-        **room_endpoints,
+        **chat.endpoints,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         flusher = asyncio.create_task(last_seen.run())
+        typing_sweeper = asyncio.create_task(chat.typing.run())
         shared_buckets = db.dialect == "postgresql"
         purger = asyncio.create_task(BucketPurge(db, clock).run()) if shared_buckets else None
         if jwt_keys is not None:
             await jwt_keys.start()
-        follower = await _follow_invalidations(db, authenticator, notifier)
+        follower = await _follow_invalidations(db, authenticator, chat.notifier)
         yield
         flusher.cancel()
+        typing_sweeper.cancel()
         if purger is not None:
             purger.cancel()
         if jwt_keys is not None:

@@ -48,6 +48,36 @@ async def test_a_long_poll_returns_the_message_that_woke_it(server: LiveServer) 
     waiting = asyncio.create_task(bob.sync(since=since, timeout=30000))
     await alice.send(room_id, "ping")
     synced = await waiting
+    assert room_id in synced["rooms"]["join"], synced
     # Had the notifier not woken it, the sync would have come back empty after 30 s.
     assert bodies(synced["rooms"]["join"][room_id]["timeline"]["events"]) == ["ping"]
     assert synced["next_batch"] != since
+
+
+async def test_typing_receipts_and_account_data_arrive_through_sync(server: LiveServer) -> None:
+    alice, bob = await client(server, "alice"), await client(server, "bob")
+    room_id = await alice.create_room(preset="public_chat")
+    await bob.ok("post", f"/join/{q(room_id)}")
+    message = await alice.send(room_id, "read me")
+    since = (await bob.sync())["next_batch"]
+    # A long poll that only typing can wake.
+    waiting = asyncio.create_task(bob.sync(since=since, timeout=30000))
+    typing = await alice.put(
+        f"/rooms/{q(room_id)}/typing/{q(alice.user_id)}", {"typing": True, "timeout": 30000}
+    )
+    assert typing.status_code == 200, typing.text
+    woken = await waiting
+    ephemeral = woken["rooms"]["join"][room_id]["ephemeral"]["events"]
+    assert {"type": "m.typing", "content": {"user_ids": [alice.user_id]}} in ephemeral
+    assert woken["rooms"]["join"][room_id]["timeline"]["events"] == []
+    receipt = await alice.post(f"/rooms/{q(room_id)}/receipt/m.read/{q(message)}", {})
+    assert receipt.status_code == 200, receipt.text
+    data = await bob.put(f"/user/{q(bob.user_id)}/account_data/org.example.x", {"a": 1})
+    assert data.status_code == 200, data.text
+    later = await bob.sync(since=woken["next_batch"])
+    receipts = [e for e in later["rooms"]["join"][room_id]["ephemeral"]["events"]]
+    assert receipts and receipts[0]["type"] == "m.receipt"
+    assert alice.user_id in receipts[0]["content"][message]["m.read"]
+    assert {"type": "org.example.x", "content": {"a": 1}} in later["account_data"]["events"]
+    initial = await bob.sync()
+    assert "m.push_rules" in {e["type"] for e in initial["account_data"]["events"]}

@@ -18,6 +18,7 @@ from tessera.http.client.room_events import RoomEventEndpoints
 from tessera.http.client.rooms import RoomEndpoints
 from tessera.http.client.session import SessionEndpoints
 from tessera.http.client.sync import SyncEndpoints
+from tessera.http.client.user_data import UserDataEndpoints
 from tessera.http.client.versions import versions
 from tessera.http.docs import OPENAPI_PATH, openapi
 from tessera.http.fast import FastRoute
@@ -43,6 +44,8 @@ class Endpoints:
     room_events: RoomEventEndpoints
     directory: DirectoryEndpoints
     sync: SyncEndpoints
+    #: Filters, account data, push rules, receipts, typing, presence (issue 14).
+    user_data: UserDataEndpoints | None = None
     #: Whether POST /login/get_token is served (login_via_existing_session.enabled).
     get_token: bool = False
 
@@ -80,6 +83,8 @@ def routes(e: Endpoints) -> list[BaseRoute]:
             Route(f"{prefix}/sync", e.sync.sync, methods=["GET"]),
         ]
         table += _room_routes(e, prefix)
+        if e.user_data is not None:
+            table += _account_data_routes(prefix, e.user_data)
     admin = "/_synapse/admin"
     user = "/users/{user_id}"
     table += [
@@ -137,6 +142,41 @@ def _room_routes(e: Endpoints, prefix: str) -> list[BaseRoute]:
     for action in ("join", "invite", "leave", "forget", "kick", "ban", "unban"):
         table.append(Route(f"{room}/{action}", getattr(r, action), methods=["POST"]))
     return table
+
+
+def _account_data_routes(prefix: str, e: UserDataEndpoints) -> list[BaseRoute]:
+    """The per-user data clients use before and around /sync, under one client prefix."""
+    user = f"{prefix}/user/{{user_id}}"
+    room = f"{prefix}/rooms/{{room_id}}"
+    rule = f"{prefix}/pushrules/global/{{kind}}/{{rule_id}}"
+    return [
+        Route(f"{user}/filter", e.filters.create, methods=["POST"]),
+        Route(f"{user}/filter/{{filter_id}}", e.filters.get, methods=["GET"]),
+        Route(f"{user}/account_data/{{type}}", e.account_data.get, methods=["GET"]),
+        Route(f"{user}/account_data/{{type}}", e.account_data.put, methods=["PUT"]),
+        Route(
+            f"{user}/rooms/{{room_id}}/account_data/{{type}}", e.account_data.get, methods=["GET"]
+        ),
+        Route(
+            f"{user}/rooms/{{room_id}}/account_data/{{type}}", e.account_data.put, methods=["PUT"]
+        ),
+        Route(f"{prefix}/pushrules/", e.push_rules.all, methods=["GET"]),
+        Route(f"{prefix}/pushrules/global/", e.push_rules.scope, methods=["GET"]),
+        Route(rule, e.push_rules.get, methods=["GET"]),
+        Route(rule, e.push_rules.put, methods=["PUT"]),
+        Route(rule, e.push_rules.delete, methods=["DELETE"]),
+        Route(f"{rule}/enabled", e.push_rules.get_attribute, methods=["GET"]),
+        Route(f"{rule}/enabled", e.push_rules.set_attribute, methods=["PUT"]),
+        Route(f"{rule}/actions", e.push_rules.get_attribute, methods=["GET"]),
+        Route(f"{rule}/actions", e.push_rules.set_attribute, methods=["PUT"]),
+        Route(
+            f"{room}/receipt/{{receipt_type}}/{{event_id}}", e.receipts.receipt, methods=["POST"]
+        ),
+        Route(f"{room}/read_markers", e.receipts.read_markers, methods=["POST"]),
+        Route(f"{room}/typing/{{user_id}}", e.receipts.typing, methods=["PUT"]),
+        Route(f"{prefix}/presence/{{user_id}}/status", e.presence.get, methods=["GET"]),
+        Route(f"{prefix}/presence/{{user_id}}/status", e.presence.put, methods=["PUT"]),
+    ]
 
 
 def fast_routes(e: Endpoints) -> dict[tuple[str, str], FastRoute]:

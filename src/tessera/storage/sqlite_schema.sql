@@ -1,5 +1,16 @@
 -- Generated from tables.py by `make schema`: do not edit.
 
+CREATE TABLE account_data (
+	user_id VARCHAR(255) NOT NULL,
+	room_id VARCHAR(255) NOT NULL,
+	type TEXT NOT NULL,
+	content TEXT NOT NULL,
+	stream_id BIGINT NOT NULL,
+	PRIMARY KEY (user_id, room_id, type)
+);
+
+CREATE INDEX account_data_user_stream ON account_data (user_id, stream_id);
+
 CREATE TABLE event_transactions (
 	user_id VARCHAR(255) NOT NULL,
 	scope VARCHAR(600) NOT NULL,
@@ -17,6 +28,17 @@ CREATE TABLE jwt_used_ids (
 
 CREATE INDEX jwt_used_ids_expiry ON jwt_used_ids (expiry_ts);
 
+CREATE TABLE push_rules (
+	user_id VARCHAR(255) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	rule_id TEXT NOT NULL,
+	priority INTEGER,
+	rule TEXT,
+	actions TEXT,
+	enabled BOOLEAN,
+	PRIMARY KEY (user_id, kind, rule_id)
+);
+
 CREATE TABLE rate_limit_buckets (
 	name VARCHAR(64) NOT NULL,
 	key_hash BLOB NOT NULL,
@@ -28,6 +50,19 @@ CREATE TABLE rate_limit_buckets (
 );
 
 CREATE INDEX rate_limit_buckets_full_at ON rate_limit_buckets (full_at);
+
+CREATE TABLE receipts (
+	room_id VARCHAR(255) NOT NULL,
+	receipt_type VARCHAR(32) NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	thread_id VARCHAR(255) NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	ts BIGINT NOT NULL,
+	stream_id BIGINT NOT NULL,
+	PRIMARY KEY (room_id, receipt_type, user_id, thread_id)
+);
+
+CREATE INDEX receipts_room_stream ON receipts (room_id, stream_id);
 
 CREATE TABLE rooms (
 	room_id VARCHAR(255) NOT NULL,
@@ -43,10 +78,25 @@ CREATE TABLE rooms (
 CREATE INDEX rooms_public ON rooms (is_public, room_id);
 
 CREATE TABLE stream_positions (
-	stream_name VARCHAR(32) NOT NULL,
+	stream VARCHAR(32) NOT NULL,
 	position BIGINT NOT NULL,
-	PRIMARY KEY (stream_name)
+	PRIMARY KEY (stream)
 );
+
+CREATE TABLE typing_rooms (
+	room_id VARCHAR(255) NOT NULL,
+	stream_id BIGINT NOT NULL,
+	PRIMARY KEY (room_id)
+);
+
+CREATE TABLE typing_users (
+	room_id VARCHAR(255) NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	expires_ts BIGINT NOT NULL,
+	PRIMARY KEY (room_id, user_id)
+);
+
+CREATE INDEX typing_users_expiry ON typing_users (expires_ts);
 
 CREATE TABLE users (
 	user_id VARCHAR(255) NOT NULL,
@@ -102,6 +152,18 @@ CREATE TABLE login_tokens (
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
 );
 
+CREATE TABLE presence (
+	user_id VARCHAR(255) NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	status_msg TEXT,
+	last_active_ts BIGINT NOT NULL,
+	stream_id BIGINT NOT NULL,
+	PRIMARY KEY (user_id),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE INDEX presence_stream ON presence (stream_id);
+
 CREATE TABLE room_aliases (
 	alias VARCHAR(255) NOT NULL,
 	room_id VARCHAR(255) NOT NULL,
@@ -147,6 +209,17 @@ CREATE TABLE ui_auth_sessions (
 	PRIMARY KEY (session_id),
 	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
 );
+
+CREATE TABLE user_filters (
+	filter_id INTEGER NOT NULL,
+	user_id VARCHAR(255) NOT NULL,
+	filter_hash BLOB NOT NULL,
+	filter_json TEXT NOT NULL,
+	PRIMARY KEY (filter_id),
+	FOREIGN KEY(user_id) REFERENCES users (user_id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX user_filters_user_hash ON user_filters (user_id, filter_hash);
 
 CREATE TABLE user_threepids (
 	user_id VARCHAR(255) NOT NULL,

@@ -228,14 +228,6 @@ Index(
     sqlite_where=_is_state,
 )
 
-# One row per stream (only "events" today): the last position handed out.
-stream_positions = Table(
-    "stream_positions",
-    metadata,
-    Column("stream_name", String(32), primary_key=True),
-    Column("position", BigInteger, nullable=False),
-)
-
 # The room's current state: (type, state_key) → the event that set it.
 room_state = Table(
     "room_state",
@@ -286,3 +278,99 @@ room_aliases = Table(
     Column("creator", String(255), nullable=False),
 )
 Index("room_aliases_room", room_aliases.c.room_id)
+# --- per-user data clients read before and during /sync (issue 14) ---------------------------
+
+# The last position of each sync stream (account_data, receipts, typing, presence). A write
+# takes the next one with a single upsert; on PostgreSQL that row stays locked until the
+# transaction commits, so positions become visible in the order they were handed out and a
+# sync that has seen position N never misses a change at or below N.
+stream_positions = Table(
+    "stream_positions",
+    metadata,
+    Column("stream", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+# Filters uploaded with POST /user/{userId}/filter, kept as sent. The same filter uploaded
+# again gets the same ID (clients upload theirs at every start): the hash finds it.
+user_filters = Table(
+    "user_filters",
+    metadata,
+    Column("filter_id", _Id, primary_key=True, autoincrement=True),
+    Column("user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("filter_hash", LargeBinary(32), nullable=False),
+    Column("filter_json", Text, nullable=False),
+)
+Index("user_filters_user_hash", user_filters.c.user_id, user_filters.c.filter_hash, unique=True)
+
+# Global (room_id '') and per-room account data; push rule changes land here as m.push_rules.
+account_data = Table(
+    "account_data",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("room_id", String(255), primary_key=True),
+    Column("type", Text, primary_key=True),
+    Column("content", Text, nullable=False),
+    Column("stream_id", BigInteger, nullable=False),
+)
+Index("account_data_user_stream", account_data.c.user_id, account_data.c.stream_id)
+
+# A user's own push rules, and their changes to the server-default ones (enabled, actions).
+push_rules = Table(
+    "push_rules",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("rule_id", Text, primary_key=True),
+    # Higher first within a kind; NULL for a server-default rule (its place is fixed).
+    Column("priority", Integer),
+    # JSON: conditions (override/underride) or the pattern (content); NULL for defaults.
+    Column("rule", Text),
+    Column("actions", Text),
+    Column("enabled", Boolean),
+)
+
+# The newest receipt of each type per user and thread ('' is the unthreaded one).
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("room_id", String(255), primary_key=True),
+    Column("receipt_type", String(32), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Column("thread_id", String(255), primary_key=True),
+    Column("event_id", String(255), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("stream_id", BigInteger, nullable=False),
+)
+Index("receipts_room_stream", receipts.c.room_id, receipts.c.stream_id)
+
+# Who is typing where, until when: in the database, so every worker sees the same typists.
+typing_users = Table(
+    "typing_users",
+    metadata,
+    Column("room_id", String(255), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Column("expires_ts", BigInteger, nullable=False),
+)
+Index("typing_users_expiry", typing_users.c.expires_ts)
+
+# The position of each room's last typing change (a start, a stop or an expiry).
+typing_rooms = Table(
+    "typing_rooms",
+    metadata,
+    Column("room_id", String(255), primary_key=True),
+    Column("stream_id", BigInteger, nullable=False),
+)
+
+presence = Table(
+    "presence",
+    metadata,
+    Column(
+        "user_id", String(255), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("state", String(16), nullable=False),
+    Column("status_msg", Text),
+    Column("last_active_ts", BigInteger, nullable=False),
+    Column("stream_id", BigInteger, nullable=False),
+)
+Index("presence_stream", presence.c.stream_id)

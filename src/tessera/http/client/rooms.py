@@ -17,7 +17,7 @@ from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
 from tessera.services.rooms.create import PRESETS, RoomCreator, RoomRequest
 from tessera.services.rooms.history import RoomHistory
-from tessera.services.rooms.membership import RoomMembership
+from tessera.services.rooms.membership import MembershipActions
 
 
 def _optional(body: Mapping[str, Any], key: str, kind: type, what: str) -> Any:
@@ -86,7 +86,7 @@ class RoomEndpoints:
         self,
         authenticator: Authenticator,
         creator: RoomCreator,
-        membership: RoomMembership,
+        membership: MembershipActions,
         history: RoomHistory,
         server_name: str,
     ) -> None:

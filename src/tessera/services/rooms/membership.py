@@ -19,7 +19,7 @@ from tessera.services.rooms.timeline import RoomWriter
 from tessera.storage.ports import Store
 
 
-class RoomMembership:
+class MembershipActions:
     def __init__(self, store: Store, writer: RoomWriter, server_name: str) -> None:
         self._store = store
         self._writer = writer

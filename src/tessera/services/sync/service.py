@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.core.models import Requester
-from tessera.core.sync.token import SyncToken
+from tessera.core.sync.token import SyncToken, pagination_token
 from tessera.services.clock import Clock, now_ms
 from tessera.services.sync.notifier import Notifier, room_key, user_key
 from tessera.services.sync.rooms import RoomOptions, RoomSections
@@ -78,6 +78,9 @@ class Sync:
                 txn, who.user_id, params.options, now_ms(self._clock), params.full_state
             )
             memberships = await txn.memberships.all_of(who.user_id)
+            joined = tuple(
+                m.room_id for m in memberships if m.membership == "join" and m.stream <= until
+            )
             for membership in memberships:
                 if membership.stream > until:
                     continue  # committed after our position: the next sync's
@@ -95,13 +98,28 @@ class Sync:
             who.device_id,
             params.full_state,
             since is None,
-            tuple(parts.rooms_join),
+            joined,
         )
         for stream in self._streams:
             positions[stream.name] = position = await stream.current_position()
             previous = since[stream.name] if since is not None else None
             await stream.collect(request, previous, position, parts)
+        for room_id in {*parts.ephemeral, *parts.room_account_data} & set(joined):
+            if room_id not in parts.rooms_join:  # only typing, receipts or account data moved
+                parts.rooms_join[room_id] = _quiet_room(until)
         return SyncToken(positions), parts
+
+
+def _quiet_room(until: int) -> dict[str, Any]:
+    """A ``rooms.join`` entry for a room without new events."""
+    return {
+        "timeline": {"events": [], "limited": False, "prev_batch": pagination_token(until)},
+        "state": {"events": []},
+        "ephemeral": {"events": []},
+        "account_data": {"events": []},
+        "unread_notifications": {"highlight_count": 0, "notification_count": 0},
+        "summary": {},
+    }
 
 
 def _response(token: SyncToken, parts: SyncParts) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from tessera.storage.repos.refresh_tokens import RefreshTokenRepo
 from tessera.storage.repos.room_aliases import RoomAliasRepo
 from tessera.storage.repos.room_state import RoomStateRepo
 from tessera.storage.repos.rooms import RoomRepo
+from tessera.storage.repos.stream_repos import StreamRepos
 from tessera.storage.repos.threepids import ThreepidRepo
 from tessera.storage.repos.tokens import TokenRepo
 from tessera.storage.repos.ui_auth import UiAuthRepo
@@ -22,7 +23,7 @@ from tessera.storage.repos.users import UserRepo
 from tessera.storage.sql import Sql
 
 
-class Repos:
+class Repos(StreamRepos):
     """Every repo, sharing the connection of the transaction a use case runs in."""
 
     def __init__(self, sql: Sql) -> None:
@@ -44,6 +45,7 @@ class Repos:
         self.event_transactions = EventTransactionRepo(sql)
         self.room_aliases = RoomAliasRepo(sql)
         self.notifications = NotificationRepo(sql)
+        self._add_stream_repos(sql)
 
     async def ping(self) -> None:
         await self.sql.rows("SELECT 1")

@@ -20,11 +20,11 @@ from tessera.storage.sql import Row
 
 _COLUMNS = "e.stream, e.event_id, e.room_id, e.pdu, e.redacted_by"
 _NEXT = (
-    "INSERT INTO stream_positions (stream_name, position) VALUES ('events', 1)"
-    " ON CONFLICT (stream_name) DO UPDATE SET position = stream_positions.position + 1"
+    "INSERT INTO stream_positions (stream, position) VALUES ('events', 1)"
+    " ON CONFLICT (stream) DO UPDATE SET position = stream_positions.position + 1"
     " RETURNING position"
 )
-_CURRENT = "SELECT position FROM stream_positions WHERE stream_name = 'events'"
+_CURRENT = "SELECT position FROM stream_positions WHERE stream = 'events'"
 _ADD = (
     "INSERT INTO events (stream, event_id, room_id, type, state_key, sender, depth,"
     " origin_server_ts, pdu) VALUES (:stream, :event_id, :room_id, :type, :state_key, :sender,"

@@ -32,6 +32,11 @@ _MEMBERS = f"SELECT {_COLUMNS} FROM room_memberships WHERE room_id = :room_id OR
 _COUNT_JOINED = (
     "SELECT count(*) AS n FROM room_memberships WHERE room_id = :room_id AND membership = 'join'"
 )
+_SHARED = (
+    "SELECT a.room_id FROM room_memberships a JOIN room_memberships b ON b.room_id = a.room_id"
+    " WHERE a.user_id = :user_id AND a.membership = 'join'"
+    " AND b.user_id = :other AND b.membership = 'join' LIMIT 1"
+)
 _FORGET = (
     "UPDATE room_memberships SET forgotten = true WHERE room_id = :room_id AND user_id = :user_id"
 )
@@ -75,6 +80,10 @@ class MembershipRepo(Repo):
     async def joined_count(self, room_id: str) -> int:
         row = await self.sql.row(_COUNT_JOINED, {"room_id": room_id})
         return int(row["n"]) if row else 0
+
+    async def share_a_room(self, user_id: str, other: str) -> bool:
+        """Whether both users are joined to at least one common room."""
+        return await self.sql.row(_SHARED, {"user_id": user_id, "other": other}) is not None
 
     async def forget(self, room_id: str, user_id: str) -> None:
         await self.sql.run(_FORGET, {"room_id": room_id, "user_id": user_id})

@@ -68,3 +68,30 @@ class WakeChannel:
     def reset(self) -> None:
         """Wake everyone: what was announced while not listening is lost, so re-read."""
         self._target.notify_all()
+
+
+class StreamChangeChannel:
+    """``tessera_streams`` (repos/streams.py: account data, receipts, typing, presence) as a
+    channel of the listener: ``{"u": users, "r": rooms}`` wakes those users' and rooms' syncs,
+    ``{"all": true}`` (or a payload we cannot read) everyone's."""
+
+    def __init__(self, target: Wakeable) -> None:
+        self._target = target
+
+    def heard(self, payload: str) -> None:
+        try:
+            change = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            change = None
+        if not isinstance(change, dict) or change.get("all"):
+            self._target.notify_all()
+            return
+        users, rooms = change.get("u", []), change.get("r", [])
+        if not isinstance(users, list) or not isinstance(rooms, list):
+            self._target.notify_all()
+            return
+        keys = [f"user:{u}" for u in users if isinstance(u, str)]
+        self._target.notify(keys + [f"room:{r}" for r in rooms if isinstance(r, str)])
+
+    def reset(self) -> None:
+        self._target.notify_all()

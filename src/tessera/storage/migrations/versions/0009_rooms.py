@@ -1,18 +1,22 @@
 """Rooms, their events, current state, memberships, send transaction IDs and aliases.
 
 One linear history per room (``events_room_depth`` is unique), one global stream position
-per event (``events.stream``, handed out by ``stream_positions`` in commit order), and the
-indexes sync and /messages read through (tests/storage/test_query_plans.py names them).
+per event (``events.stream``, handed out by the ``events`` row of ``stream_positions``, the
+table migration 0010 creates for every sync stream, in commit order), and the indexes sync
+and /messages read through (tests/storage/test_query_plans.py names them).
+
+It revises 0010 only for that table (used at run time, not by this migration): the lead
+re-chains it after 0007/0008 when merging.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -58,11 +62,6 @@ def upgrade() -> None:
         sqlite_where=_IS_STATE,
     )
     op.create_table(
-        "stream_positions",
-        sa.Column("stream_name", sa.String(32), primary_key=True),
-        sa.Column("position", sa.BigInteger, nullable=False),
-    )
-    op.create_table(
         "room_state",
         sa.Column("room_id", sa.String(255), _room_fk(), primary_key=True),
         sa.Column("type", sa.Text, primary_key=True),
@@ -104,7 +103,6 @@ def downgrade() -> None:
         "event_transactions",
         "room_memberships",
         "room_state",
-        "stream_positions",
         "events",
         "rooms",
     ):
