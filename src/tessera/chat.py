@@ -74,6 +74,7 @@ def build_chat(
     signer = Signer(server_name, server_signing_key(config.signing_key_path))
     writer = RoomWriter(db, signer, clock, notifier)
     sender = RoomSender(db, writer)
+    filters = Filters(db)
     history = RoomHistory(db, clock)
     account_data = AccountData(db, wakeup)
     typing = Typing(db, members, wakeup, clock)
@@ -97,9 +98,9 @@ def build_chat(
             authenticator, sender, RoomStateService(db, sender, clock), history
         ),
         "directory": DirectoryEndpoints(authenticator, RoomDirectory(db, server_name)),
-        "sync": SyncEndpoints(authenticator, Sync(db, notifier, clock, streams)),
+        "sync": SyncEndpoints(authenticator, Sync(db, notifier, clock, streams), filters),
         "user_data": UserDataEndpoints(
-            filters=FilterEndpoints(authenticator, Filters(db)),
+            filters=FilterEndpoints(authenticator, filters),
             account_data=AccountDataEndpoints(authenticator, account_data),
             push_rules=PushRuleEndpoints(authenticator, PushRules(db, wakeup)),
             receipts=ReceiptEndpoints(authenticator, receipts, typing),

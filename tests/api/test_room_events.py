@@ -102,3 +102,29 @@ async def test_context_returns_the_event_its_neighbours_and_state(server: LiveSe
     assert [e["event_id"] for e in body["events_before"]] == [ids[1]]
     assert [e["event_id"] for e in body["events_after"]] == [ids[3]]
     assert any(e["type"] == "m.room.name" for e in body["state"])
+
+
+async def test_filters_shape_sync_and_messages(server: LiveServer) -> None:
+    alice = await client(server, "alice")
+    room_id = await alice.create_room()
+    await alice.send(room_id, "one")
+    await alice.put(f"/rooms/{q(room_id)}/send/org.example.ping/p1", {"n": 1})
+    await alice.send(room_id, "two")
+    uploaded = await alice.post(
+        f"/user/{q(alice.user_id)}/filter",
+        {"room": {"timeline": {"limit": 5, "types": ["m.room.message"]}}},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    synced = await alice.sync(filter=uploaded.json()["filter_id"])
+    timeline = synced["rooms"]["join"][room_id]["timeline"]["events"]
+    assert {e["type"] for e in timeline} == {"m.room.message"}
+    assert bodies(timeline) == ["one", "two"]
+    page = await alice.get(
+        f"/rooms/{q(room_id)}/messages", limit=50, filter='{"not_types": ["m.room.message"]}'
+    )
+    assert "m.room.message" not in {e["type"] for e in page.json()["chunk"]}
+    assert "org.example.ping" in {e["type"] for e in page.json()["chunk"]}
+    unknown = await alice.get("/sync", filter="999")
+    assert unknown.status_code == 404
+    bad = await alice.get(f"/rooms/{q(room_id)}/messages", filter="[1]")
+    assert bad.status_code == 400

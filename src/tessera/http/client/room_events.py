@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import BadJson, InvalidParam
 from tessera.core.ids import storable
+from tessera.core.sync.filter import FilterError, RoomEventFilter, parse_filter
 from tessera.http.auth import requester
 from tessera.http.body import json_object, json_object_or_empty
 from tessera.http.query import integer
@@ -26,6 +28,20 @@ def _path_text(request: Request, name: str, default: str | None = None) -> str:
     if value is None or not storable(value) or len(value.encode()) > _MAX_ID_BYTES:
         raise InvalidParam(f"Invalid {name}")
     return str(value)
+
+
+def _event_filter(raw: str | None) -> RoomEventFilter | None:
+    """``/messages``'s ``filter``: a RoomEventFilter as JSON (400 if it is not one)."""
+    if raw is None:
+        return None
+    try:
+        definition = orjson.loads(raw)
+        if not isinstance(definition, dict):
+            raise FilterError("a filter is a JSON object")
+        # A RoomEventFilter is what a filter's room.timeline holds: parsed as one.
+        return parse_filter({"room": {"timeline": definition}}).room.timeline
+    except (orjson.JSONDecodeError, FilterError) as exc:
+        raise BadJson(f"Invalid filter: {exc}") from None
 
 
 class RoomEventEndpoints:
@@ -113,6 +129,7 @@ class RoomEventEndpoints:
             end=query.get("to"),
             backwards=direction == "b",
             limit=integer(request, "limit", 10),
+            keep=_event_filter(query.get("filter")),
         )
         body = {"chunk": page.chunk, "start": page.start}
         if page.end is not None:

@@ -8,9 +8,9 @@ gap, no duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tessera.core.errors import NotFound
 from tessera.core.models import Requester
@@ -22,6 +22,12 @@ from tessera.services.rooms.access import client_events, room_view, visibility_c
 from tessera.storage.ports import Store
 
 EventFilter = Callable[[StoredEvent], bool]
+
+
+class Matcher(Protocol):
+    """A filter of events (``core.sync.filter.RoomEventFilter``)."""
+
+    def matches(self, event: Mapping[str, Any]) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class RoomHistory:
         end: str | None,
         backwards: bool,
         limit: int,
-        keep: EventFilter | None = None,
+        keep: Matcher | None = None,
     ) -> Page:
         """One page of the room's events from ``start`` towards ``end``."""
         parse_room_id(room_id)
@@ -65,7 +71,7 @@ class RoomHistory:
                 rows = await txn.events.after(room_id, origin, until, limit)
                 next_point = rows[-1].stream if rows else origin
             check = await visibility_check(txn, view)
-            shown = [e for e in rows if check(e) and (keep is None or keep(e))]
+            shown = [e for e in rows if check(e) and (keep is None or keep.matches(e.pdu))]
             chunk = await client_events(txn, view.version, shown, now_ms(self._clock))
         more = len(rows) == limit
         return Page(

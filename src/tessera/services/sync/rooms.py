@@ -10,10 +10,11 @@ since, or ``full_state``; nothing when the timeline covers everything since ``si
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.core.rooms import Membership, StoredEvent
+from tessera.core.sync.filter import RoomEventFilter, RoomFilter
 from tessera.core.sync.token import pagination_token
 from tessera.services.rooms.access import RoomView, client_events, visibility_check
 from tessera.services.rooms.timeline import room_version
@@ -40,6 +41,9 @@ class RoomOptions:
 
     timeline_limit: int = 10
     lazy_load_members: bool = False
+    #: Which timeline events to show (types, senders …) and which rooms at all.
+    timeline: RoomEventFilter = field(default_factory=RoomEventFilter)
+    rooms: RoomFilter = field(default_factory=RoomFilter)
 
 
 class RoomSections:
@@ -73,6 +77,7 @@ class RoomSections:
         if rows and rows[0].stream < membership.stream:
             check = await visibility_check(txn, view)
             rows = [row for row in rows if check(row)]
+        rows = [row for row in rows if self._options.timeline.matches(row.pdu)]
         start = rows[0].stream - 1 if rows else until
         state = await self._state(room_id, after, start, fresh or limited, rows)
         return {

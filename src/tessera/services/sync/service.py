@@ -82,6 +82,8 @@ class Sync:
                 m.room_id for m in memberships if m.membership == "join" and m.stream <= until
             )
             for membership in memberships:
+                if not params.options.rooms.allows_room(membership.room_id):
+                    continue
                 if membership.stream > until:
                     continue  # committed after our position: the next sync's
                 changed = after is None or membership.stream > after
