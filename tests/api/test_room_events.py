@@ -128,3 +128,24 @@ async def test_filters_shape_sync_and_messages(server: LiveServer) -> None:
     assert unknown.status_code == 404
     bad = await alice.get(f"/rooms/{q(room_id)}/messages", filter="[1]")
     assert bad.status_code == 400
+
+
+async def test_own_echo_has_its_transaction_id_and_state_its_prev_content(
+    server: LiveServer,
+) -> None:
+    alice, bob = await client(server, "alice"), await client(server, "bob")
+    room_id = await alice.create_room(preset="public_chat", topic="old")
+    await bob.ok("post", f"/join/{q(room_id)}")
+    sent = await alice.send(room_id, "echo", txn_id="my-txn")
+    await alice.put(f"/rooms/{q(room_id)}/state/m.room.topic", {"topic": "new"})
+    mine = (await alice.sync())["rooms"]["join"][room_id]["timeline"]["events"]
+    theirs = (await bob.sync())["rooms"]["join"][room_id]["timeline"]["events"]
+    echo = next(e for e in mine if e["event_id"] == sent)
+    assert echo["unsigned"]["transaction_id"] == "my-txn"
+    assert "transaction_id" not in next(e for e in theirs if e["event_id"] == sent)["unsigned"]
+    topic = next(
+        e for e in theirs if e["type"] == "m.room.topic" and e["content"]["topic"] == "new"
+    )
+    assert topic["unsigned"]["prev_content"] == {"topic": "old"}
+    page = (await alice.get(f"/rooms/{q(room_id)}/messages", limit=5)).json()["chunk"]
+    assert next(e for e in page if e["event_id"] == sent)["unsigned"]["transaction_id"] == "my-txn"

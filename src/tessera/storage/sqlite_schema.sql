@@ -20,6 +20,8 @@ CREATE TABLE event_transactions (
 	PRIMARY KEY (user_id, scope, txn_id)
 );
 
+CREATE INDEX event_transactions_event ON event_transactions (event_id);
+
 CREATE TABLE jwt_used_ids (
 	id_hash BLOB NOT NULL,
 	expiry_ts BIGINT NOT NULL,

@@ -269,6 +269,8 @@ event_transactions = Table(
     Column("event_id", String(255), nullable=False),
     Column("created_ts", BigInteger, nullable=False),
 )
+# The sender's own echo carries its transaction ID (unsigned.transaction_id).
+Index("event_transactions_event", event_transactions.c.event_id)
 
 room_aliases = Table(
     "room_aliases",

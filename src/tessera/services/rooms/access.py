@@ -69,17 +69,50 @@ async def visibility_check(txn: Transaction, view: RoomView) -> Callable[[Stored
     return check
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: their own events carry the transaction ID they were sent with."""
+
+    user_id: str
+    #: The device (or token) transaction IDs are kept per (``services.rooms.send.txn_scope``).
+    scope: str
+
+
 async def client_events(
-    txn: Transaction, version: RoomVersion, events: Sequence[StoredEvent], now: int
+    txn: Transaction,
+    version: RoomVersion,
+    events: Sequence[StoredEvent],
+    now: int,
+    viewer: Viewer | None = None,
+    *,
+    timeline: bool = False,
 ) -> list[dict[str, Any]]:
-    """The events as ``ClientEvent``s, with ``unsigned.age`` and ``redacted_because``."""
+    """The events as ``ClientEvent``s, with ``unsigned``: ``age``, ``redacted_because``,
+    and for timelines ``prev_content`` and, on the sender's own echo, ``transaction_id``."""
     result = []
     for stored in events:
-        event = as_event(stored, version)
         unsigned: dict[str, Any] = {"age": max(0, now - int(stored.pdu["origin_server_ts"]))}
         if stored.redacted_by is not None:
             redaction = await txn.events.get(stored.redacted_by)
             if redaction is not None:
                 unsigned["redacted_because"] = client_event(as_event(redaction, version))
-        result.append(client_event(event, unsigned))
+        if timeline:
+            await _timeline_unsigned(txn, stored, viewer, unsigned)
+        result.append(client_event(as_event(stored, version), unsigned))
     return result
+
+
+async def _timeline_unsigned(
+    txn: Transaction, stored: StoredEvent, viewer: Viewer | None, unsigned: dict[str, Any]
+) -> None:
+    if stored.state_key is not None:
+        previous = await txn.events.previous_state(stored)
+        if previous is not None:
+            unsigned["prev_content"] = dict(previous.content)
+            unsigned["replaces_state"] = previous.event_id
+    if viewer is not None and stored.sender == viewer.user_id:
+        txn_id = await txn.event_transactions.of_event(
+            stored.event_id, viewer.user_id, viewer.scope
+        )
+        if txn_id is not None:
+            unsigned["transaction_id"] = txn_id

@@ -18,7 +18,8 @@ from tessera.core.rooms import StoredEvent
 from tessera.core.rooms.ids import parse_room_id
 from tessera.core.sync.token import SyncToken, pagination_token
 from tessera.services.clock import Clock, now_ms
-from tessera.services.rooms.access import client_events, room_view, visibility_check
+from tessera.services.rooms.access import Viewer, client_events, room_view, visibility_check
+from tessera.services.rooms.send import txn_scope
 from tessera.storage.ports import Store
 
 EventFilter = Callable[[StoredEvent], bool]
@@ -72,7 +73,9 @@ class RoomHistory:
                 next_point = rows[-1].stream if rows else origin
             check = await visibility_check(txn, view)
             shown = [e for e in rows if check(e) and (keep is None or keep.matches(e.pdu))]
-            chunk = await client_events(txn, view.version, shown, now_ms(self._clock))
+            chunk = await client_events(
+                txn, view.version, shown, now_ms(self._clock), _viewer(who), timeline=True
+            )
         more = len(rows) == limit
         return Page(
             chunk=chunk,
@@ -91,7 +94,9 @@ class RoomHistory:
                 raise NotFound("Event not found.")
             if not (await visibility_check(txn, view))(stored):
                 raise NotFound("Event not found.")
-            [event] = await client_events(txn, view.version, [stored], now_ms(self._clock))
+            [event] = await client_events(
+                txn, view.version, [stored], now_ms(self._clock), _viewer(who), timeline=True
+            )
         return event
 
     async def context(
@@ -164,6 +169,10 @@ class RoomHistory:
     async def joined_rooms(self, who: Requester) -> list[str]:
         async with self._store.read() as txn:
             return [m.room_id for m in await txn.memberships.rooms_of(who.user_id, "join")]
+
+
+def _viewer(who: Requester) -> Viewer:
+    return Viewer(who.user_id, txn_scope(who))
 
 
 def _only(events: Sequence[StoredEvent], check: EventFilter) -> list[StoredEvent]:

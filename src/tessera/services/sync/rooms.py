@@ -16,7 +16,7 @@ from typing import Any
 from tessera.core.rooms import Membership, StoredEvent
 from tessera.core.sync.filter import RoomEventFilter, RoomFilter
 from tessera.core.sync.token import pagination_token
-from tessera.services.rooms.access import RoomView, client_events, visibility_check
+from tessera.services.rooms.access import RoomView, Viewer, client_events, visibility_check
 from tessera.services.rooms.timeline import room_version
 from tessera.storage.ports import Transaction
 
@@ -50,10 +50,11 @@ class RoomSections:
     """Builds the room sections of one sync response inside one read transaction."""
 
     def __init__(
-        self, txn: Transaction, user_id: str, options: RoomOptions, now: int, full_state: bool
+        self, txn: Transaction, viewer: Viewer, options: RoomOptions, now: int, full_state: bool
     ) -> None:
         self._txn = txn
-        self._user_id = user_id
+        self._viewer = viewer
+        self._user_id = viewer.user_id
         self._options = options
         self._now = now
         self._full_state = full_state
@@ -82,7 +83,9 @@ class RoomSections:
         state = await self._state(room_id, after, start, fresh or limited, rows)
         return {
             "timeline": {
-                "events": await client_events(txn, view.version, rows, self._now),
+                "events": await client_events(
+                    txn, view.version, rows, self._now, self._viewer, timeline=True
+                ),
                 "limited": limited,
                 "prev_batch": pagination_token(start),
             },
@@ -158,7 +161,9 @@ class RoomSections:
         state = await self._state(room.room_id, since, start, limited, rows)
         return {
             "timeline": {
-                "events": await client_events(self._txn, version, rows, self._now),
+                "events": await client_events(
+                    self._txn, version, rows, self._now, self._viewer, timeline=True
+                ),
                 "limited": limited,
                 "prev_batch": pagination_token(start),
             },

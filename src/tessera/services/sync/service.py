@@ -16,6 +16,8 @@ from typing import Any
 from tessera.core.models import Requester
 from tessera.core.sync.token import SyncToken, pagination_token
 from tessera.services.clock import Clock, now_ms
+from tessera.services.rooms.access import Viewer
+from tessera.services.rooms.send import txn_scope
 from tessera.services.sync.notifier import Notifier, room_key, user_key
 from tessera.services.sync.rooms import RoomOptions, RoomSections
 from tessera.services.sync.streams import SyncParts, SyncRequest, SyncStream
@@ -74,8 +76,9 @@ class Sync:
             until = await txn.events.current_position()
             positions["events"] = until
             after = since["events"] if since is not None else None
+            viewer = Viewer(who.user_id, txn_scope(who))
             sections = RoomSections(
-                txn, who.user_id, params.options, now_ms(self._clock), params.full_state
+                txn, viewer, params.options, now_ms(self._clock), params.full_state
             )
             memberships = await txn.memberships.all_of(who.user_id)
             joined = tuple(

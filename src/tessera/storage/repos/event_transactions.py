@@ -8,6 +8,10 @@ _GET = (
     "SELECT event_id FROM event_transactions"
     " WHERE user_id = :user_id AND scope = :scope AND txn_id = :txn_id"
 )
+_OF_EVENT = (
+    "SELECT txn_id FROM event_transactions"
+    " WHERE event_id = :event_id AND user_id = :user_id AND scope = :scope"
+)
 _ADD = (
     "INSERT INTO event_transactions (user_id, scope, txn_id, event_id, created_ts)"
     " VALUES (:user_id, :scope, :txn_id, :event_id, :created_ts)"
@@ -30,3 +34,9 @@ class EventTransactionRepo(Repo):
             "created_ts": now_ms,
         }
         await self.sql.run(_ADD, params)
+
+    async def of_event(self, event_id: str, user_id: str, scope: str) -> str | None:
+        """The transaction ID this user's device (or token) sent ``event_id`` with."""
+        params = {"event_id": event_id, "user_id": user_id, "scope": scope}
+        row = await self.sql.row(_OF_EVENT, params)
+        return None if row is None else str(row["txn_id"])

@@ -51,6 +51,12 @@ _KEY_HISTORY = (
     f"SELECT {_COLUMNS} FROM events e WHERE e.room_id = :room_id AND e.type = :type"
     " AND e.state_key = :state_key AND e.state_key IS NOT NULL ORDER BY e.stream"
 )
+# The value a state event replaced (unsigned.prev_content).
+_PREVIOUS = (
+    f"SELECT {_COLUMNS} FROM events e WHERE e.room_id = :room_id AND e.type = :type"
+    " AND e.state_key = :state_key AND e.state_key IS NOT NULL AND e.stream < :before"
+    " ORDER BY e.stream DESC LIMIT 1"
+)
 _REDACT = "UPDATE events SET pdu = :pdu, redacted_by = :redacted_by WHERE event_id = :event_id"
 
 
@@ -113,6 +119,17 @@ class EventRepo(Repo):
         """Every event that set ``(event_type, state_key)`` in the room, oldest first."""
         params = {"room_id": room_id, "type": event_type, "state_key": state_key}
         return [stored_event(row) for row in await self.sql.rows(_KEY_HISTORY, params)]
+
+    async def previous_state(self, event: StoredEvent) -> StoredEvent | None:
+        """The event whose (type, state_key) value ``event`` replaced, if any."""
+        params = {
+            "room_id": event.room_id,
+            "type": event.type,
+            "state_key": event.state_key,
+            "before": event.stream,
+        }
+        row = await self.sql.row(_PREVIOUS, params)
+        return stored_event(row) if row else None
 
     async def redact(self, event_id: str, pruned: Mapping[str, Any], redacted_by: str) -> None:
         """Replace an event's PDU with its redacted form; the original content is gone."""

@@ -88,6 +88,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(255), nullable=False),
         sa.Column("created_ts", sa.BigInteger, nullable=False),
     )
+    op.create_index("event_transactions_event", "event_transactions", ["event_id"])
     op.create_table(
         "room_aliases",
         sa.Column("alias", sa.String(255), primary_key=True),
