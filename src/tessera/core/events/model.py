@@ -118,3 +118,14 @@ def client_event(event: Event, unsigned: Mapping[str, Any] | None = None) -> dic
     if unsigned is not None:
         result["unsigned"] = dict(unsigned)
     return result
+
+
+def stripped_state(event: Event) -> dict[str, Any]:
+    """The Client-Server API's stripped state form (``invite_state``, ``knock_state``):
+    ``content``, ``sender``, ``state_key`` and ``type`` only."""
+    return {
+        "content": dict(event.content),
+        "sender": event.sender,
+        "state_key": event.state_key,
+        "type": event.type,
+    }
