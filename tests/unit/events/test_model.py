@@ -85,3 +85,11 @@ def test_stripped_state_keeps_content_sender_state_key_and_type(server_key: Sign
         "state_key": "",
         "type": "m.room.name",
     }
+
+
+def test_events_can_be_set_members_and_dict_keys(server_key: SigningKey) -> None:
+    first, again = make(server_key), make(server_key)
+    other = make(server_key, content={"body": "other"})
+    assert first == again and first is not again
+    assert {first, again, other} == {first, other}
+    assert len({first: 1, again: 2, other: 3}) == 2

@@ -30,6 +30,11 @@ class Event:
     pdu: Mapping[str, Any]
     version: RoomVersion
 
+    def __hash__(self) -> int:
+        # The generated hash would hash the PDU (a dict: unhashable); the event ID is
+        # the PDU's reference hash, so it identifies the event as well.
+        return hash(self.event_id)
+
     @property
     def type(self) -> str:
         """The event type, e.g. ``m.room.message``."""
