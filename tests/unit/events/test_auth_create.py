@@ -43,7 +43,7 @@ def test_a_well_formed_create_event_is_allowed(
 @pytest.mark.parametrize("version", ALL)
 def test_create_with_prev_events_is_rejected(version: RoomVersion, server_key: SigningKey) -> None:
     create = altered(Room(version, server_key).create, prev_events=["$earlier"])
-    assert "first event" in reason(version, create, {}, create)
+    assert "Create event has prev events" in reason(version, create, {}, create)
 
 
 @pytest.mark.parametrize("version", [V10, V11])
@@ -51,7 +51,7 @@ def test_create_room_id_domain_must_be_the_senders(
     version: RoomVersion, server_key: SigningKey
 ) -> None:
     create = altered(Room(version, server_key).create, room_id="!room:elsewhere")
-    assert "room ID's server" in reason(version, create, {}, create)
+    assert "room_id domain does not match" in reason(version, create, {}, create)
 
 
 def test_v12_create_with_a_room_id_is_rejected(server_key: SigningKey) -> None:
@@ -64,14 +64,14 @@ def test_v12_create_with_a_room_id_is_rejected(server_key: SigningKey) -> None:
 def test_create_with_an_unknown_room_version_is_rejected(
     version: RoomVersion, server_key: SigningKey
 ) -> None:
-    with pytest.raises(AuthError, match="unsupported room version '9'"):
+    with pytest.raises(AuthError, match="unsupported version 9"):
         Room(version, server_key, room_version="9")
 
 
 def test_v10_create_needs_a_creator(server_key: SigningKey) -> None:
     create = Room(V10, server_key).create
     bare = altered(create, content={"room_version": "10"})
-    assert "content.creator" in reason(V10, bare, {}, bare)
+    assert "lacks a 'creator' property" in reason(V10, bare, {}, bare)
 
 
 @pytest.mark.parametrize("version", [V11, V12])
@@ -98,7 +98,7 @@ def test_an_event_not_signed_by_the_senders_server_is_rejected(
     room = standard_room(version, server_key)
     event, auth_state = room.event(ALICE, "m.room.message", {"body": "hi"})
     unsigned = altered(event, signatures={"other": event.pdu["signatures"]["hs"]})
-    assert "not signed" in reason(version, unsigned, auth_state, room.create)
+    assert "not signed by sending server" in reason(version, unsigned, auth_state, room.create)
 
 
 def test_v12_room_id_must_be_the_create_events_hash(server_key: SigningKey) -> None:
@@ -201,6 +201,6 @@ def test_m_federate_false_rejects_users_of_other_servers(
     room = Room(version, server_key, **{"m.federate": False})
     room.member(ALICE, ALICE, "join")
     room.join_rule("public")
-    with pytest.raises(AuthError, match="other servers"):
+    with pytest.raises(AuthError, match="marked as unfederatable"):
         room.member("@dave:other", "@dave:other", "join")
     room.member(BOB, BOB, "join")  # same server: fine

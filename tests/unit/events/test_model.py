@@ -73,3 +73,23 @@ def test_a_v12_create_event_has_its_room_id_in_the_client_format(server_key: Sig
     )  # fmt: skip
     assert client_event(create)["room_id"] == "!" + create.event_id[1:]
     assert create.room_id.startswith("!") and len(create.room_id) == 44
+
+
+def test_stripped_state_keeps_content_sender_state_key_and_type(server_key: SigningKey) -> None:
+    from tessera.core.events.model import stripped_state
+
+    event = make(server_key, event_type="m.room.name", state_key="", content={"name": "Chat"})
+    assert stripped_state(event) == {
+        "content": {"name": "Chat"},
+        "sender": "@a:hs",
+        "state_key": "",
+        "type": "m.room.name",
+    }
+
+
+def test_events_can_be_set_members_and_dict_keys(server_key: SigningKey) -> None:
+    first, again = make(server_key), make(server_key)
+    other = make(server_key, content={"body": "other"})
+    assert first == again and first is not again
+    assert {first, again, other} == {first, other}
+    assert len({first: 1, again: 2, other: 3}) == 2

@@ -30,6 +30,11 @@ class Event:
     pdu: Mapping[str, Any]
     version: RoomVersion
 
+    def __hash__(self) -> int:
+        # The generated hash would hash the PDU (a dict: unhashable); the event ID is
+        # the PDU's reference hash, so it identifies the event as well.
+        return hash(self.event_id)
+
     @property
     def type(self) -> str:
         """The event type, e.g. ``m.room.message``."""
@@ -118,3 +123,14 @@ def client_event(event: Event, unsigned: Mapping[str, Any] | None = None) -> dic
     if unsigned is not None:
         result["unsigned"] = dict(unsigned)
     return result
+
+
+def stripped_state(event: Event) -> dict[str, Any]:
+    """The Client-Server API's stripped state form (``invite_state``, ``knock_state``):
+    ``content``, ``sender``, ``state_key`` and ``type`` only."""
+    return {
+        "content": dict(event.content),
+        "sender": event.sender,
+        "state_key": event.state_key,
+        "type": event.type,
+    }

@@ -47,13 +47,13 @@ def check_membership(version: RoomVersion, event: Event, state: State, create: E
     target = event.state_key
     membership = event.content.get("membership")
     if target is None or not isinstance(membership, str):
-        raise AuthError("m.room.member needs a state_key and content.membership")
+        raise AuthError("m.room.member needs a state_key and content.membership", malformed=True)
     authoriser = event.content.get("join_authorised_via_users_server")
     if authoriser is not None and not _signed_by_server_of(event, authoriser):
-        raise AuthError("join_authorised_via_users_server's server has not signed the event")
+        raise AuthError("Join event not signed by authorising server")
     rule = _RULES.get(membership)
     if rule is None:
-        raise AuthError(f"unknown membership {membership!r}")
+        raise AuthError(f"Unknown membership {membership!r}", malformed=True)
     rule(version, event, state, create, target)
 
 
@@ -62,15 +62,15 @@ def _join(version: RoomVersion, event: Event, state: State, create: Event, targe
     if event.prev_event_ids == (create.event_id,) and target == creator:
         return  # the creator's own join right after the create event
     if event.sender != target:
-        raise AuthError("cannot join on behalf of another user")
+        raise AuthError("Cannot force another user to join.")
     current = membership_of(state, target)
     if current == "ban":
-        raise AuthError("user is banned from the room")
+        raise AuthError("You are banned from this room")
     join_rule = join_rule_of(state)
     if join_rule in ("invite", "knock"):
         if current in ("invite", "join"):
             return
-        raise AuthError("you are not invited to this room")
+        raise AuthError("You are not invited to this room.")
     if join_rule in ("restricted", "knock_restricted"):
         if current in ("invite", "join"):
             return
@@ -78,64 +78,81 @@ def _join(version: RoomVersion, event: Event, state: State, create: Event, targe
         return
     if join_rule == "public":
         return
-    raise AuthError(f"cannot join a room with join rule {join_rule!r}")
+    raise AuthError("You are not allowed to join this room")
 
 
 def _check_authoriser(version: RoomVersion, event: Event, state: State, create: Event) -> None:
     authoriser = event.content.get("join_authorised_via_users_server")
-    if not isinstance(authoriser, str) or membership_of(state, authoriser) != "join":
-        raise AuthError("a restricted join needs a joined member to authorise it")
+    if not isinstance(authoriser, str):
+        raise AuthError("Join event is missing authorising user.")
+    if membership_of(state, authoriser) != "join":
+        raise AuthError(f"User {authoriser} not in room {event.room_id}")
     if user_power_level(version, authoriser, state, create) < named_level(state, "invite"):
-        raise AuthError("the authorising user may not invite users to this room")
+        raise AuthError("Join event authorised by invalid server.")
 
 
 def _invite(version: RoomVersion, event: Event, state: State, create: Event, target: str) -> None:
     if "third_party_invite" in event.content:
-        raise AuthError("third-party invites are not supported")
+        raise AuthError("Third-party invites are not supported")
     if membership_of(state, event.sender) != "join":
-        raise AuthError("you are not joined to this room")
+        raise _not_in_room(event)
     current = membership_of(state, target)
     if current in ("join", "ban"):
-        where = "banned from" if current == "ban" else "already in"
-        raise AuthError(f"{target} is {where} the room")
+        raise AuthError(
+            f"{target} is banned from the room"
+            if current == "ban"
+            else f"{target} is already in the room."
+        )
     if user_power_level(version, event.sender, state, create) >= named_level(state, "invite"):
         return
-    raise AuthError("your power level is too low to invite users")
+    raise AuthError("You don't have permission to invite users")
 
 
 def _leave(version: RoomVersion, event: Event, state: State, create: Event, target: str) -> None:
     if event.sender == target:
         if membership_of(state, target) in ("invite", "join", "knock"):
             return
-        raise AuthError("you are not in this room, and have no invite or knock to retract")
+        raise _not_in_room(event)
     if membership_of(state, event.sender) != "join":
-        raise AuthError("you are not joined to this room")
+        raise _not_in_room(event)
     sender_level = user_power_level(version, event.sender, state, create)
     if membership_of(state, target) == "ban" and sender_level < named_level(state, "ban"):
-        raise AuthError("your power level is too low to unban users")
+        raise AuthError(f"You cannot unban user {target}.")
     target_level = user_power_level(version, target, state, create)
     if sender_level >= named_level(state, "kick") and target_level < sender_level:
         return
-    raise AuthError("your power level is too low to kick this user")
+    raise AuthError(f"You cannot kick user {target}.")
 
 
 def _ban(version: RoomVersion, event: Event, state: State, create: Event, target: str) -> None:
     if membership_of(state, event.sender) != "join":
-        raise AuthError("you are not joined to this room")
+        raise _not_in_room(event)
     sender_level = user_power_level(version, event.sender, state, create)
-    target_level = user_power_level(version, target, state, create)
-    if sender_level >= named_level(state, "ban") and target_level < sender_level:
-        return
-    raise AuthError("your power level is too low to ban this user")
+    if sender_level < named_level(state, "ban"):
+        raise AuthError("You don't have permission to ban")
+    if user_power_level(version, target, state, create) >= sender_level:
+        raise AuthError("You don't have permission to ban this user")
 
 
 def _knock(version: RoomVersion, event: Event, state: State, create: Event, target: str) -> None:
     if join_rule_of(state) not in ("knock", "knock_restricted"):
-        raise AuthError("this room does not accept knocks")
+        raise AuthError("You don't have permission to knock")
     if event.sender != target:
-        raise AuthError("cannot knock on behalf of another user")
-    if membership_of(state, target) in ("ban", "invite", "join"):
-        raise AuthError("you cannot knock: you are banned, invited or joined")
+        raise AuthError("You cannot knock for other users")
+    current = membership_of(state, target)
+    if current in _KNOCK_REFUSALS:
+        raise AuthError(_KNOCK_REFUSALS[current])
+
+
+def _not_in_room(event: Event) -> AuthError:
+    return AuthError(f"{event.sender} not in room {event.room_id}.")
+
+
+_KNOCK_REFUSALS = {
+    "join": "You cannot knock on a room you are already in",
+    "invite": "You are already invited to this room",
+    "ban": "You are banned from this room",
+}
 
 
 def _signed_by_server_of(event: Event, user_id: object) -> bool:

@@ -50,23 +50,26 @@ def check_auth(
     if create.content.get("m.federate") is False and _domain(event.sender) != _domain(
         create.sender
     ):  # rule 4
-        raise AuthError("this room does not accept users of other servers")
+        raise AuthError("This room has been marked as unfederatable.")
     if event.type == MEMBER:  # rule 5
         check_membership(version, event, auth_state, create)
         return
     if membership_of(auth_state, event.sender) != "join":  # rule 6
-        raise AuthError("you are not joined to this room")
+        raise AuthError(f"User {event.sender} not in room {event.room_id}")
     sender_level = user_power_level(version, event.sender, auth_state, create)
     if event.type == "m.room.third_party_invite":  # rule 7
         if sender_level >= named_level(auth_state, "invite"):
             return
-        raise AuthError("your power level is too low to invite users")
+        raise AuthError("You don't have permission to invite users")
     needed = required_power_level(auth_state, event.type, is_state=event.is_state)
     if needed > sender_level:  # rule 8
-        raise AuthError(f"you need power level {needed} to send {event.type} events")
+        raise AuthError(
+            "You don't have permission to post that to the room. "
+            f"user_level ({sender_level}) < send_level ({needed})"
+        )
     state_key = event.state_key
     if state_key is not None and state_key.startswith("@") and state_key != event.sender:
-        raise AuthError("state keys that are user IDs belong to that user")  # rule 9
+        raise AuthError("You are not allowed to set others state")  # rule 9
     if event.type == "m.room.power_levels":  # rule 10
         check_power_levels(version, event, auth_state, create, sender_level)
 
@@ -76,23 +79,23 @@ def _check_signed_by_sender(event: Event) -> None:
     only; verifying signatures belongs to the checks on receipt)."""
     signatures = event.pdu.get("signatures")
     if not isinstance(signatures, Mapping) or _domain(event.sender) not in signatures:
-        raise AuthError("the event is not signed by the sender's server")
+        raise AuthError("Event not signed by sending server")
 
 
 def _check_create(version: RoomVersion, event: Event) -> None:
     """Rule 1: the create event."""
     if event.prev_event_ids:
-        raise AuthError("m.room.create must be the first event")
+        raise AuthError("Create event has prev events")
     if version.room_id_is_create_hash:
         if "room_id" in event.pdu:
             raise AuthError("m.room.create must not have a room_id in this room version")
     elif _domain(event.room_id) != _domain(event.sender):
-        raise AuthError("the room ID's server must be the creator's")
+        raise AuthError("Creation event's room_id domain does not match sender's")
     room_version = event.content.get("room_version", "1")
     if room_version not in ROOM_VERSIONS:
-        raise AuthError(f"unsupported room version {room_version!r}")
+        raise AuthError(f"room appears to have unsupported version {room_version}")
     if version.creator_in_content and "creator" not in event.content:
-        raise AuthError("m.room.create needs content.creator in this room version")
+        raise AuthError("Create event lacks a 'creator' property")
     if version.creators_outrank_power_levels and "additional_creators" in event.content:
         extra = event.content["additional_creators"]
         if not isinstance(extra, list) or not all(is_valid_user_id(u) for u in extra):
