@@ -16,7 +16,7 @@ import pytest
 from tessera.core.models import Requester
 from tessera.services.account_data import AccountData
 from tessera.services.push_rules import PushRules
-from tessera.services.streams import ACCOUNT_DATA, StreamChange
+from tessera.services.streams import ACCOUNT_DATA, StreamChange, current_positions
 from tessera.storage.database import Database
 from tessera.storage.repos.streams import CHANNEL, MAX_PAYLOAD, encode
 from tests.conftest import POSTGRES_DSN
@@ -154,3 +154,17 @@ async def test_other_workers_hear_a_change_only_once_it_commits(
     position = await AccountData(database).current_position()
     assert message == {"s": ACCOUNT_DATA, "p": position, "u": [ALICE], "r": []}
     assert heard.empty()
+
+
+async def test_current_positions_of_every_stream(database: Database) -> None:
+    async with database.write() as txn:
+        await txn.streams.advance("typing")
+        await txn.streams.advance("typing")
+        await txn.streams.advance("presence")
+
+    assert await current_positions(database) == {
+        "account_data": 0,
+        "receipts": 0,
+        "typing": 2,
+        "presence": 1,
+    }

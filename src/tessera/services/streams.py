@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tessera.storage.ports import StreamTransaction
+from tessera.storage.ports import StreamStore, StreamTransaction
 
 ACCOUNT_DATA = "account_data"
 RECEIPTS = "receipts"
 TYPING = "typing"
 PRESENCE = "presence"
+STREAMS = (ACCOUNT_DATA, RECEIPTS, TYPING, PRESENCE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +79,9 @@ async def advance(
     position = await txn.streams.advance(stream)
     await txn.streams.announce(stream, position, users, rooms)
     return StreamChange(stream, position, tuple(users), tuple(rooms))
+
+
+async def current_positions(store: StreamStore) -> dict[str, int]:
+    """Every stream's newest position, read at once (what a sync token records)."""
+    async with store.read() as txn:
+        return {stream: await txn.streams.current(stream) for stream in STREAMS}

@@ -79,8 +79,12 @@ class Typing:
 
     async def expire(self) -> int:
         """End typing that timed out; how many rooms changed."""
+        now = now_ms(self._clock)
+        async with self._store.read() as txn:
+            if not await txn.typing.any_expired(now):
+                return 0
         async with self._store.write() as txn:
-            rooms = await txn.typing.expire(now_ms(self._clock))
+            rooms = await txn.typing.expire(now)
             changes = []
             for room_id in rooms:
                 change = await advance(txn, TYPING, rooms=(room_id,))
