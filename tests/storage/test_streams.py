@@ -18,7 +18,7 @@ from tessera.services.account_data import AccountData
 from tessera.services.push_rules import PushRules
 from tessera.services.streams import ACCOUNT_DATA, StreamChange, current_positions
 from tessera.storage.database import Database
-from tessera.storage.repos.streams import CHANNEL, MAX_PAYLOAD, encode
+from tessera.storage.repos.streams import CHANNEL, MAX_PAYLOAD, decode, encode
 from tests.conftest import POSTGRES_DSN
 
 ALICE = "@alice:test.local"
@@ -168,3 +168,24 @@ async def test_current_positions_of_every_stream(database: Database) -> None:
         "typing": 2,
         "presence": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("payload", "change"),
+    [
+        (encode("typing", 3, [], [ROOM]), StreamChange("typing", 3, (), (ROOM,))),
+        (encode("presence", 4, [ALICE], []), StreamChange("presence", 4, (ALICE,), ())),
+        (
+            encode("receipts", 5, ["@" + "a" * 100 + ":hs"] * 100, []),
+            StreamChange("receipts", 5, everyone=True),
+        ),
+        ("not json", None),
+        ("[]", None),
+        ('{"s": "typing"}', None),
+        ('{"s": 1, "p": 2, "u": [], "r": []}', None),
+        ('{"s": "typing", "p": 2, "u": [1], "r": []}', None),
+        ('{"s": "typing", "p": 2, "u": [], "r": "!r:hs"}', None),
+    ],
+)
+def test_a_listener_reads_announcements_back(payload: str, change: StreamChange | None) -> None:
+    assert decode(payload) == change

@@ -15,9 +15,9 @@ which the rooms layer implements.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
+from tessera.core.sync.records import StreamChange as StreamChange  # re-exported for callers
 from tessera.storage.ports import StreamStore, StreamTransaction
 
 ACCOUNT_DATA = "account_data"
@@ -25,16 +25,6 @@ RECEIPTS = "receipts"
 TYPING = "typing"
 PRESENCE = "presence"
 STREAMS = (ACCOUNT_DATA, RECEIPTS, TYPING, PRESENCE)
-
-
-@dataclass(frozen=True, slots=True)
-class StreamChange:
-    """A stream moved to ``position``; syncs of these users or rooms' members may wake."""
-
-    stream: str
-    position: int
-    user_ids: tuple[str, ...] = ()
-    room_ids: tuple[str, ...] = ()
 
 
 class Wakeup(Protocol):
