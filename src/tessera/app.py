@@ -55,6 +55,7 @@ from tessera.services.sessions import Sessions
 from tessera.services.streams import NoRooms, RoomMembership, Wakeup, no_wakeup
 from tessera.services.typing import Typing
 from tessera.services.uia import UserInteractiveAuth
+from tessera.services.user_streams import UserStreams
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 from tessera.storage.invalidation_listener import listener_for
 
@@ -71,6 +72,8 @@ class Application:
     last_seen: LastSeen
     #: Fetches and reloads JWT keys; the lifespan starts and stops it.
     jwt_keys: JwtKeys | None = None
+    #: The account data, receipts, typing and presence parts of a sync.
+    user_streams: UserStreams | None = None
 
 
 def open_database(config: DatabaseConfig) -> Database:
@@ -150,18 +153,20 @@ def _user_data(
     membership: RoomMembership,
     wakeup: Wakeup,
     clock: Clock,
-) -> tuple[UserDataEndpoints, Typing]:
-    """The per-user sync streams' endpoints, and the typing service (its sweeper runs)."""
+) -> tuple[UserDataEndpoints, UserStreams]:
+    """The per-user sync streams' endpoints, and what a sync asks of those streams."""
     account_data = AccountData(db, wakeup)
     typing = Typing(db, membership, wakeup, clock)
+    receipts = Receipts(db, membership, wakeup, clock)
+    presence = Presence(db, membership, wakeup, clock)
     endpoints = UserDataEndpoints(
         filters=FilterEndpoints(authenticator, Filters(db)),
         account_data=AccountDataEndpoints(authenticator, account_data),
         push_rules=PushRuleEndpoints(authenticator, PushRules(db, wakeup)),
-        receipts=ReceiptEndpoints(authenticator, Receipts(db, membership, wakeup, clock), typing),
-        presence=PresenceEndpoints(authenticator, Presence(db, membership, wakeup, clock)),
+        receipts=ReceiptEndpoints(authenticator, receipts, typing),
+        presence=PresenceEndpoints(authenticator, presence),
     )
-    return endpoints, typing
+    return endpoints, UserStreams(db, account_data, receipts, typing, presence)
 
 
 def build_app(
@@ -218,7 +223,7 @@ def build_app(
         metrics=metrics,
         forget_user=authenticator.forget_user,
     )
-    user_data, typing = _user_data(
+    user_data, user_streams = _user_data(
         db, authenticator, membership if membership is not None else NoRooms(), wakeup, clock
     )
     endpoints = Endpoints(
@@ -245,7 +250,7 @@ def build_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         flusher = asyncio.create_task(last_seen.run())
-        typing_sweeper = asyncio.create_task(typing.run())
+        typing_sweeper = asyncio.create_task(user_streams.typing.run())
         shared_buckets = db.dialect == "postgresql"
         purger = asyncio.create_task(BucketPurge(db, clock).run()) if shared_buckets else None
         if jwt_keys is not None:
@@ -278,4 +283,4 @@ def build_app(
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen, jwt_keys)
+    return Application(frontend, db, last_seen, jwt_keys, user_streams)
