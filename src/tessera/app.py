@@ -45,6 +45,7 @@ from tessera.services.sessions import Sessions
 from tessera.services.streams import RoomMembership, Wakeup
 from tessera.services.sync.notifier import Notifier
 from tessera.services.uia import UserInteractiveAuth
+from tessera.services.user_streams import UserStreams
 from tessera.storage.database import Database, postgres_tls, postgres_url, sqlite_url
 from tessera.storage.invalidation_listener import Channel, listener_for
 from tessera.storage.repos.notifications import CHANNEL as SYNC_CHANNEL
@@ -64,6 +65,8 @@ class Application:
     last_seen: LastSeen
     #: Fetches and reloads JWT keys; the lifespan starts and stops it.
     jwt_keys: JwtKeys | None = None
+    #: The account data, receipts, typing and presence parts of a sync.
+    user_streams: UserStreams | None = None
 
 
 def open_database(config: DatabaseConfig) -> Database:
@@ -254,4 +257,4 @@ def build_app(
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen, jwt_keys)
+    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams)

@@ -43,6 +43,7 @@ from tessera.services.sync.user_streams import (
     TypingStream,
 )
 from tessera.services.typing import Typing
+from tessera.services.user_streams import UserStreams
 from tessera.storage.database import Database
 from tessera.storage.signing_key_file import server_signing_key
 
@@ -55,6 +56,9 @@ class Chat:
     notifier: Notifier
     #: Its sweeper (typing notifications expire) runs in the app's lifespan.
     typing: Typing
+    #: The per-user streams in one call (the extras branch's API; sync uses the adapters
+    #: of services/sync/user_streams.py).
+    user_streams: UserStreams
 
 
 def build_chat(
@@ -107,4 +111,5 @@ def build_chat(
             presence=PresenceEndpoints(authenticator, presence),
         ),
     }
-    return Chat(endpoints, notifier, typing)
+    user_streams = UserStreams(db, account_data, receipts, typing, presence)
+    return Chat(endpoints, notifier, typing, user_streams)

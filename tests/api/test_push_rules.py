@@ -291,3 +291,25 @@ async def test_unknown_kinds_and_rules_are_not_found(server: LiveServer) -> None
 
 async def test_push_rules_need_an_access_token(server: LiveServer) -> None:
     assert_error(await server.client.get(f"{V3}/pushrules/"), 401, "M_MISSING_TOKEN")
+
+
+@pytest.mark.parametrize("rule_id", ["a%00b", "%00"])
+async def test_rule_ids_the_database_cannot_hold_name_no_rule(
+    server: LiveServer, rule_id: str
+) -> None:
+    token = await access_token_for(server, "alice")
+    rule = f"{RULE}/room/{rule_id}"
+
+    deleted = await server.client.delete(rule, headers=bearer(token))
+    enabled = await server.client.put(
+        f"{rule}/enabled", headers=bearer(token), json={"enabled": True}
+    )
+    actions = await server.client.put(
+        f"{rule}/actions", headers=bearer(token), json={"actions": []}
+    )
+    fetched = await server.client.get(rule, headers=bearer(token))
+    added = await server.client.put(rule, headers=bearer(token), json={"actions": []})
+
+    for response in (deleted, enabled, actions, fetched):
+        assert_error(response, 404, "M_NOT_FOUND", "Unknown rule")
+    assert_error(added, 400, "M_INVALID_PARAM")

@@ -16,9 +16,9 @@ import pytest
 from tessera.core.models import Requester
 from tessera.services.account_data import AccountData
 from tessera.services.push_rules import PushRules
-from tessera.services.streams import ACCOUNT_DATA, StreamChange
+from tessera.services.streams import ACCOUNT_DATA, StreamChange, current_positions
 from tessera.storage.database import Database
-from tessera.storage.repos.streams import CHANNEL, MAX_PAYLOAD, encode
+from tessera.storage.repos.streams import CHANNEL, MAX_PAYLOAD, decode, encode
 from tests.conftest import POSTGRES_DSN
 
 ALICE = "@alice:test.local"
@@ -154,3 +154,38 @@ async def test_other_workers_hear_a_change_only_once_it_commits(
     position = await AccountData(database).current_position()
     assert message == {"s": ACCOUNT_DATA, "p": position, "u": [ALICE], "r": []}
     assert heard.empty()
+
+
+async def test_current_positions_of_every_stream(database: Database) -> None:
+    async with database.write() as txn:
+        await txn.streams.advance("typing")
+        await txn.streams.advance("typing")
+        await txn.streams.advance("presence")
+
+    assert await current_positions(database) == {
+        "account_data": 0,
+        "receipts": 0,
+        "typing": 2,
+        "presence": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "change"),
+    [
+        (encode("typing", 3, [], [ROOM]), StreamChange("typing", 3, (), (ROOM,))),
+        (encode("presence", 4, [ALICE], []), StreamChange("presence", 4, (ALICE,), ())),
+        (
+            encode("receipts", 5, ["@" + "a" * 100 + ":hs"] * 100, []),
+            StreamChange("receipts", 5, everyone=True),
+        ),
+        ("not json", None),
+        ("[]", None),
+        ('{"s": "typing"}', None),
+        ('{"s": 1, "p": 2, "u": [], "r": []}', None),
+        ('{"s": "typing", "p": 2, "u": [1], "r": []}', None),
+        ('{"s": "typing", "p": 2, "u": [], "r": "!r:hs"}', None),
+    ],
+)
+def test_a_listener_reads_announcements_back(payload: str, change: StreamChange | None) -> None:
+    assert decode(payload) == change

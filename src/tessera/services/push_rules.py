@@ -105,7 +105,8 @@ class PushRules:
         """Delete one of the requester's own rules (404 when they have none such)."""
         if kind not in KINDS:
             raise _unrecognized()
-        if is_default(kind, rule_id):
+        # A rule ID the database cannot hold (NUL) names no rule.
+        if is_default(kind, rule_id) or not storable(rule_id):
             raise NotFound("Unknown rule")
         async with self._store.write() as txn:
             if not await txn.push_rules.delete(requester.user_id, kind, rule_id):
@@ -119,6 +120,8 @@ class PushRules:
         """Enable or disable a rule, or change its actions (own or default)."""
         if kind not in KINDS:
             raise _unrecognized()
+        if not storable(rule_id):
+            raise NotFound("Unknown rule")
         value = body.get(name)
         if name == "enabled" and not isinstance(value, bool):
             raise InvalidParam("'enabled' must be a boolean")

@@ -15,25 +15,16 @@ which the rooms layer implements.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from tessera.storage.ports import StreamTransaction
+from tessera.core.sync.records import StreamChange as StreamChange  # re-exported for callers
+from tessera.storage.ports import StreamStore, StreamTransaction
 
 ACCOUNT_DATA = "account_data"
 RECEIPTS = "receipts"
 TYPING = "typing"
 PRESENCE = "presence"
-
-
-@dataclass(frozen=True, slots=True)
-class StreamChange:
-    """A stream moved to ``position``; syncs of these users or rooms' members may wake."""
-
-    stream: str
-    position: int
-    user_ids: tuple[str, ...] = ()
-    room_ids: tuple[str, ...] = ()
+STREAMS = (ACCOUNT_DATA, RECEIPTS, TYPING, PRESENCE)
 
 
 class Wakeup(Protocol):
@@ -78,3 +69,9 @@ async def advance(
     position = await txn.streams.advance(stream)
     await txn.streams.announce(stream, position, users, rooms)
     return StreamChange(stream, position, tuple(users), tuple(rooms))
+
+
+async def current_positions(store: StreamStore) -> dict[str, int]:
+    """Every stream's newest position, read at once (what a sync token records)."""
+    async with store.read() as txn:
+        return {stream: await txn.streams.current(stream) for stream in STREAMS}

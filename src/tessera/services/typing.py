@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from tessera.core.errors import Forbidden, InvalidParam, Unavailable
+from tessera.core.errors import Forbidden, InvalidParam
 from tessera.core.ids import parse_user_id
 from tessera.core.models import Requester
 from tessera.core.room_ids import is_room_id
@@ -79,8 +79,12 @@ class Typing:
 
     async def expire(self) -> int:
         """End typing that timed out; how many rooms changed."""
+        now = now_ms(self._clock)
+        async with self._store.read() as txn:
+            if not await txn.typing.any_expired(now):
+                return 0
         async with self._store.write() as txn:
-            rooms = await txn.typing.expire(now_ms(self._clock))
+            rooms = await txn.typing.expire(now)
             changes = []
             for room_id in rooms:
                 change = await advance(txn, TYPING, rooms=(room_id,))
@@ -96,8 +100,8 @@ class Typing:
             await asyncio.sleep(SWEEP_INTERVAL)
             try:
                 await self.expire()
-            except Unavailable as exc:
-                logger.warning("typing expiry skipped: %s", exc)
+            except Exception as exc:  # an outage must not end the sweeping for good
+                logger.warning("could not expire typing, will retry: %s", exc)
 
     async def current_position(self) -> int:
         """The newest position of the typing stream."""

@@ -38,3 +38,18 @@ class PresenceRow:
     state: str
     status_msg: str | None
     last_active_ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreamChange:
+    """A stream moved to ``position``; syncs of these users or rooms' members may wake.
+
+    ``everyone`` when the change was announced without its lists (too long for a
+    notification): every waiting sync should look.
+    """
+
+    stream: str
+    position: int
+    user_ids: tuple[str, ...] = ()
+    room_ids: tuple[str, ...] = ()
+    everyone: bool = False

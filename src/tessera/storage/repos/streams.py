@@ -10,9 +10,11 @@ on other workers can wake.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 
+from tessera.core.sync.records import StreamChange
 from tessera.storage.repos.base import Repo
 
 #: The LISTEN/NOTIFY channel of stream changes (the sync notifier listens on it).
@@ -36,6 +38,28 @@ def encode(stream: str, position: int, users: Sequence[str], rooms: Sequence[str
         return payload
     # Too many to name: "everyone may be concerned" (a few needless wake-ups, never a lost one).
     return orjson.dumps({"s": stream, "p": position, "all": True}).decode()
+
+
+def decode(payload: str) -> StreamChange | None:
+    """The change an announcement describes; None for a payload we cannot read
+    (a listener should then wake every waiting sync)."""
+    try:
+        message = orjson.loads(payload)
+        stream, position = message["s"], message["p"]
+    except (orjson.JSONDecodeError, TypeError, KeyError):
+        return None
+    if not isinstance(stream, str) or not isinstance(position, int):
+        return None
+    if message.get("all") is True:
+        return StreamChange(stream, position, everyone=True)
+    users, rooms = message.get("u"), message.get("r")
+    if not _strings(users) or not _strings(rooms):
+        return None
+    return StreamChange(stream, position, tuple(users), tuple(rooms))
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 class StreamRepo(Repo):

@@ -11,6 +11,7 @@ _START = (
     " ON CONFLICT (room_id, user_id) DO UPDATE SET expires_ts = excluded.expires_ts"
 )
 _STOP = "DELETE FROM typing_users WHERE room_id = :room_id AND user_id = :user_id"
+_ANY_EXPIRED = "SELECT 1 FROM typing_users WHERE expires_ts <= :now LIMIT 1"
 _EXPIRED = "DELETE FROM typing_users WHERE expires_ts <= :now RETURNING room_id"
 _TOUCH = (
     "INSERT INTO typing_rooms (room_id, stream_id) VALUES (:room_id, :stream_id)"
@@ -32,6 +33,10 @@ class TypingRepo(Repo):
     async def stop(self, room_id: str, user_id: str) -> bool:
         """The user stopped typing; False when they were not typing."""
         return await self.sql.run(_STOP, {"room_id": room_id, "user_id": user_id}) > 0
+
+    async def any_expired(self, now_ms: int) -> bool:
+        """Whether some typing has timed out (a read, so idle sweeps write nothing)."""
+        return await self.sql.row(_ANY_EXPIRED, {"now": now_ms}) is not None
 
     async def expire(self, now_ms: int) -> Sequence[str]:
         """Forget typing that timed out; the rooms where someone stopped (each once)."""
