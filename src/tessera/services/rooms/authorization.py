@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from tessera.core.errors import Forbidden
 from tessera.core.events.auth import AuthError, StateKey, auth_types_for_event, check_auth
 from tessera.core.events.model import Event
-from tessera.core.events.power_levels import named_level, user_power_level
 from tessera.core.events.room_versions import RoomVersion
 
 CREATE: StateKey = ("m.room.create", "")
@@ -18,8 +17,6 @@ __all__ = [
     "StateKey",
     "auth_types_for_event",
     "authorize",
-    "named_level",
-    "user_power_level",
 ]
 
 

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.core.errors import Forbidden
+from tessera.core.events.auth.redactions import may_redact
 from tessera.core.models import Requester
 from tessera.core.rooms.ids import parse_room_id
-from tessera.services.rooms.authorization import named_level, user_power_level
 from tessera.services.rooms.timeline import RoomWriter, Timeline
 from tessera.storage.ports import Store
 
@@ -86,15 +86,10 @@ class RoomSender:
         target = await timeline.txn.events.get(event_id)
         if target is None or target.room_id != timeline.room.room_id:
             return  # the auth rules still decide whether the redaction event may be sent
-        if target.sender == sender:
-            return
-        state = {
-            key: event
-            for key in (("m.room.power_levels", ""),)
-            if (event := await timeline.state(*key)) is not None
-        }
-        level = user_power_level(timeline.version, sender, state, timeline.create)
-        if level < named_level(state, "redact"):
+        state = {}
+        if (levels := await timeline.state("m.room.power_levels", "")) is not None:
+            state[("m.room.power_levels", "")] = levels
+        if not may_redact(timeline.version, sender, target.sender, state, timeline.create):
             raise Forbidden("You don't have permission to redact events")
 
     async def _seen(self, who: Requester, txn_id: str) -> str | None:

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tessera.core.events.model import stripped_state
 from tessera.core.rooms import Membership, StoredEvent
 from tessera.core.sync.filter import RoomEventFilter, RoomFilter
 from tessera.core.sync.token import pagination_token
 from tessera.services.rooms.access import RoomView, Viewer, client_events, visibility_check
-from tessera.services.rooms.timeline import room_version
+from tessera.services.rooms.timeline import as_event, room_version
 from tessera.storage.ports import Transaction
 
 #: What ``invite_state`` shows of a room (spec: "Stripped state"), as Synapse.
@@ -129,13 +130,11 @@ class RoomSections:
     async def invited(self, membership: Membership) -> dict[str, Any]:
         """A ``rooms.invite`` entry: the room's stripped state and the invite itself."""
         state = await self._txn.room_state.current(membership.room_id)
+        room = await self._txn.rooms.get(membership.room_id)
+        assert room is not None
+        version = room_version(room)
         stripped = [
-            {
-                "type": e.type,
-                "state_key": e.state_key,
-                "content": dict(e.content),
-                "sender": e.sender,
-            }
+            stripped_state(as_event(e, version))
             for e in state
             if e.type in STRIPPED_TYPES
             and (e.type != "m.room.member" or e.state_key == self._user_id)
