@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from tessera.services.streams import StreamChange
 from tessera.services.typing import Typing
+from tessera.storage.database import Database, sqlite_url
+from tessera.storage.migrate import migrate
 from tests.api.support import (
     CLIENT_PREFIXES,
     ManualClock,
@@ -184,3 +188,33 @@ async def test_malformed_typing_is_refused(
 
     assert_error(response, 400, "M_INVALID_PARAM")
     assert await typing.current_position() == before
+
+
+async def test_the_sweeper_logs_an_outage_once_and_its_end(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real outage: a SQLite file in a directory that does not exist yet.
+    home = tmp_path / "not-yet"
+    database = Database.from_url(sqlite_url(home / "tessera.db"))
+    monkeypatch.setattr("tessera.services.typing.SWEEP_INTERVAL", 0.01)
+    runner = asyncio.create_task(Typing(database, Memberships()).run())
+
+    def said() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "tessera.services.typing"]
+
+    try:
+        async with asyncio.timeout(10):
+            while not said():
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # several more failed sweeps
+            home.mkdir()
+            await migrate(database)
+            while len(said()) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        runner.cancel()
+        await database.close()
+
+    assert len(said()) == 2
+    assert said()[0].startswith("could not expire typing, will retry: ")
+    assert said()[1] == "expiring typing again"

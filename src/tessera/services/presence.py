@@ -78,6 +78,25 @@ class Presence:
             await txn.presence.put(row, change.position)
         self._wakeup(change)
 
+    async def from_sync(self, user_id: str, state: str) -> None:
+        """A sync's ``set_presence``: ``offline`` changes nothing (spec: the client is then
+        not marked online); the same state again only refreshes ``last_active_ago``, so a
+        user's every sync does not wake everyone who sees their presence; another state is
+        stored, keeping ``status_msg``.
+        """
+        if state not in ("online", "unavailable"):
+            return
+        now = now_ms(self._clock)
+        async with self._store.write() as txn:
+            row = await txn.presence.get(user_id)
+            if row is not None and row.state == state:
+                await txn.presence.touch(user_id, now)
+                return
+            change = await advance(txn, PRESENCE, users=(user_id,))
+            status_msg = row.status_msg if row is not None else None
+            await txn.presence.put(PresenceRow(user_id, state, status_msg, now), change.position)
+        self._wakeup(change)
+
     async def current_position(self) -> int:
         """The newest position of the presence stream."""
         async with self._store.read() as txn:

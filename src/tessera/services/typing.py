@@ -95,13 +95,23 @@ class Typing:
         return len(changes)
 
     async def run(self) -> None:
-        """Sweep expired typing every ``SWEEP_INTERVAL`` until cancelled."""
+        """Sweep expired typing every ``SWEEP_INTERVAL`` until cancelled.
+
+        A failing sweep (the database is down) is logged once per outage, not every second.
+        """
+        failing = False
         while True:
             await asyncio.sleep(SWEEP_INTERVAL)
             try:
                 await self.expire()
             except Exception as exc:  # an outage must not end the sweeping for good
-                logger.warning("could not expire typing, will retry: %s", exc)
+                if not failing:
+                    logger.warning("could not expire typing, will retry: %s", exc)
+                failing = True
+                continue
+            if failing:
+                logger.warning("expiring typing again")
+            failing = False
 
     async def current_position(self) -> int:
         """The newest position of the typing stream."""

@@ -15,6 +15,7 @@ _PUT = (
     " stream_id = excluded.stream_id"
 )
 _GET = "SELECT user_id, state, status_msg, last_active_ts FROM presence WHERE user_id = :user_id"
+_TOUCH = "UPDATE presence SET last_active_ts = :now WHERE user_id = :user_id"
 _SINCE = (
     "SELECT user_id, state, status_msg, last_active_ts FROM presence"
     " WHERE stream_id > :since AND stream_id <= :until ORDER BY stream_id"
@@ -34,6 +35,10 @@ class PresenceRepo(Repo):
                 "stream_id": stream_id,
             },
         )
+
+    async def touch(self, user_id: str, now_ms: int) -> None:
+        """The user was active now: a new ``last_active_ts``, no new stream position."""
+        await self.sql.run(_TOUCH, {"user_id": user_id, "now": now_ms})
 
     async def get(self, user_id: str) -> PresenceRow | None:
         row = await self.sql.row(_GET, {"user_id": user_id})
