@@ -102,7 +102,7 @@ def build_chat(
             authenticator, sender, RoomStateService(db, sender, clock), history
         ),
         "directory": DirectoryEndpoints(authenticator, RoomDirectory(db, server_name)),
-        "sync": SyncEndpoints(authenticator, Sync(db, notifier, clock, streams), filters),
+        "sync": SyncEndpoints(authenticator, Sync(db, notifier, clock, streams), filters, presence),
         "user_data": UserDataEndpoints(
             filters=FilterEndpoints(authenticator, filters),
             account_data=AccountDataEndpoints(authenticator, account_data),

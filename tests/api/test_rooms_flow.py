@@ -81,3 +81,14 @@ async def test_typing_receipts_and_account_data_arrive_through_sync(server: Live
     assert {"type": "org.example.x", "content": {"a": 1}} in later["account_data"]["events"]
     initial = await bob.sync()
     assert "m.push_rules" in {e["type"] for e in initial["account_data"]["events"]}
+
+
+async def test_set_presence_on_sync_sets_the_users_presence(server: LiveServer) -> None:
+    alice = await client(server, "alice")
+    await alice.sync(set_presence="unavailable")
+    status = await alice.get(f"/presence/{q(alice.user_id)}/status")
+    assert status.json()["presence"] == "unavailable"
+    await alice.sync()  # online by default
+    assert (await alice.get(f"/presence/{q(alice.user_id)}/status")).json()["presence"] == "online"
+    bad = await alice.get("/sync", set_presence="away")
+    assert bad.status_code == 400

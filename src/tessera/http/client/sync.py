@@ -12,6 +12,7 @@ from tessera.http.query import boolean, integer
 from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
 from tessera.services.filters import Filters
+from tessera.services.presence import Presence
 from tessera.services.sync.rooms import RoomOptions
 from tessera.services.sync.service import Sync, SyncParams
 
@@ -29,10 +30,13 @@ def room_options(definition: Filter) -> RoomOptions:
 
 
 class SyncEndpoints:
-    def __init__(self, authenticator: Authenticator, sync: Sync, filters: Filters) -> None:
+    def __init__(
+        self, authenticator: Authenticator, sync: Sync, filters: Filters, presence: Presence
+    ) -> None:
         self._auth = authenticator
         self._sync = sync
         self._filters = filters
+        self._presence = presence
 
     async def sync(self, request: Request) -> Response:
         who = await requester(request, self._auth)
@@ -40,6 +44,7 @@ class SyncEndpoints:
         set_presence = query.get("set_presence", "online")
         if set_presence not in ("online", "offline", "unavailable"):
             raise InvalidParam("'set_presence' must be online, offline or unavailable")
+        await self._presence.from_sync(who.user_id, set_presence)
         params = SyncParams(
             since=query.get("since"),
             timeout_ms=integer(request, "timeout", 0),
