@@ -18,6 +18,11 @@ async def test_a_retried_transaction_id_returns_the_same_event(server: LiveServe
     assert again == first
     page = (await alice.get(f"/rooms/{q(room_id)}/messages", limit=50)).json()
     assert bodies(page["chunk"]) == ["once"]
+    # The same ID in another room (or for another event type) is another request.
+    other_room = await alice.create_room()
+    assert await alice.send(other_room, "elsewhere", txn_id="same") != first
+    ping = await alice.put(f"/rooms/{q(room_id)}/send/org.example.ping/same", {"n": 1})
+    assert ping.json()["event_id"] != first
 
 
 async def test_concurrent_sends_keep_one_linear_history(server: LiveServer) -> None:

@@ -143,12 +143,17 @@ async def test_memberships_follow_the_latest_member_event(room: Database) -> Non
 
 async def test_transaction_ids_and_aliases(room: Database) -> None:
     async with room.write() as txn:
-        await txn.event_transactions.add(ALICE, "DEVICE", "t1", "$e", 1)
+        await txn.event_transactions.add(
+            ALICE, "DEVICE", f"{ROOM}/send/m.room.message", "t1", "$e", 1
+        )
         assert await txn.room_aliases.add("#a:test.local", ROOM, ALICE)
         assert not await txn.room_aliases.add("#a:test.local", ROOM, BOB)
     async with room.read() as txn:
-        assert await txn.event_transactions.get(ALICE, "DEVICE", "t1") == "$e"
-        assert await txn.event_transactions.get(ALICE, "OTHER", "t1") is None
+        send = f"{ROOM}/send/m.room.message"
+        assert await txn.event_transactions.get(ALICE, "DEVICE", send, "t1") == "$e"
+        assert await txn.event_transactions.get(ALICE, "OTHER", send, "t1") is None
+        assert await txn.event_transactions.get(ALICE, "DEVICE", f"{ROOM}/send/x", "t1") is None
+        assert await txn.event_transactions.of_event("$e", ALICE, "DEVICE") == "t1"
         assert await txn.room_aliases.get("#a:test.local") == (ROOM, ALICE)
         assert await txn.room_aliases.of_room(ROOM) == ["#a:test.local"]
     async with room.write() as txn:

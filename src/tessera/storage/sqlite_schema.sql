@@ -14,10 +14,11 @@ CREATE INDEX account_data_user_stream ON account_data (user_id, stream_id);
 CREATE TABLE event_transactions (
 	user_id VARCHAR(255) NOT NULL,
 	scope VARCHAR(600) NOT NULL,
+	request TEXT NOT NULL,
 	txn_id VARCHAR(255) NOT NULL,
 	event_id VARCHAR(255) NOT NULL,
 	created_ts BIGINT NOT NULL,
-	PRIMARY KEY (user_id, scope, txn_id)
+	PRIMARY KEY (user_id, scope, request, txn_id)
 );
 
 CREATE INDEX event_transactions_event ON event_transactions (event_id);

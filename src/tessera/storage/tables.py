@@ -265,6 +265,8 @@ event_transactions = Table(
     Column("user_id", String(255), primary_key=True),
     # The device, or "token:<id>" for a device-less token (spec: per access token).
     Column("scope", String(600), primary_key=True),
+    # What the ID was used for, as the path names it: "<room>/send/<type>", "<room>/redact/<id>".
+    Column("request", Text, primary_key=True),
     Column("txn_id", String(255), primary_key=True),
     Column("event_id", String(255), nullable=False),
     Column("created_ts", BigInteger, nullable=False),

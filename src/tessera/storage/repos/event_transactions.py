@@ -6,29 +6,32 @@ from tessera.storage.repos.base import Repo
 
 _GET = (
     "SELECT event_id FROM event_transactions"
-    " WHERE user_id = :user_id AND scope = :scope AND txn_id = :txn_id"
+    " WHERE user_id = :user_id AND scope = :scope AND request = :request AND txn_id = :txn_id"
 )
 _OF_EVENT = (
     "SELECT txn_id FROM event_transactions"
     " WHERE event_id = :event_id AND user_id = :user_id AND scope = :scope"
 )
 _ADD = (
-    "INSERT INTO event_transactions (user_id, scope, txn_id, event_id, created_ts)"
-    " VALUES (:user_id, :scope, :txn_id, :event_id, :created_ts)"
+    "INSERT INTO event_transactions (user_id, scope, request, txn_id, event_id, created_ts)"
+    " VALUES (:user_id, :scope, :request, :txn_id, :event_id, :created_ts)"
 )
 
 
 class EventTransactionRepo(Repo):
-    async def get(self, user_id: str, scope: str, txn_id: str) -> str | None:
-        """The event ID this transaction made, if it was seen before."""
-        params = {"user_id": user_id, "scope": scope, "txn_id": txn_id}
+    async def get(self, user_id: str, scope: str, request: str, txn_id: str) -> str | None:
+        """The event ID this transaction of this request made, if it was seen before."""
+        params = {"user_id": user_id, "scope": scope, "request": request, "txn_id": txn_id}
         row = await self.sql.row(_GET, params)
         return None if row is None else str(row["event_id"])
 
-    async def add(self, user_id: str, scope: str, txn_id: str, event_id: str, now_ms: int) -> None:
+    async def add(
+        self, user_id: str, scope: str, request: str, txn_id: str, event_id: str, now_ms: int
+    ) -> None:
         params = {
             "user_id": user_id,
             "scope": scope,
+            "request": request,
             "txn_id": txn_id,
             "event_id": event_id,
             "created_ts": now_ms,

@@ -84,6 +84,7 @@ def upgrade() -> None:
         "event_transactions",
         sa.Column("user_id", sa.String(255), primary_key=True),
         sa.Column("scope", sa.String(600), primary_key=True),
+        sa.Column("request", sa.Text, primary_key=True),
         sa.Column("txn_id", sa.String(255), primary_key=True),
         sa.Column("event_id", sa.String(255), nullable=False),
         sa.Column("created_ts", sa.BigInteger, nullable=False),
