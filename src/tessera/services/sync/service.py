@@ -21,7 +21,7 @@ from tessera.services.rooms.send import txn_scope
 from tessera.services.sync.notifier import Notifier, room_key, user_key
 from tessera.services.sync.rooms import RoomOptions, RoomSections
 from tessera.services.sync.streams import SyncParts, SyncRequest, SyncStream
-from tessera.storage.ports import Store
+from tessera.storage.ports import Store, Transaction
 
 #: The longest a client may make us wait (Synapse caps nothing, but a proxy would).
 MAX_TIMEOUT_MS = 5 * 60 * 1000
@@ -71,40 +71,11 @@ class Sync:
         self, who: Requester, since: SyncToken | None, params: SyncParams
     ) -> tuple[SyncToken, SyncParts]:
         parts = SyncParts()
-        positions: dict[str, int] = {}
         async with self._store.read() as txn:
             until = await txn.events.current_position()
-            positions["events"] = until
-            after = since["events"] if since is not None else None
-            viewer = Viewer(who.user_id, txn_scope(who))
-            sections = RoomSections(
-                txn, viewer, params.options, now_ms(self._clock), params.full_state
-            )
-            memberships = await txn.memberships.all_of(who.user_id)
-            joined = tuple(
-                m.room_id for m in memberships if m.membership == "join" and m.stream <= until
-            )
-            for membership in memberships:
-                if not params.options.rooms.allows_room(membership.room_id):
-                    continue
-                if membership.stream > until:
-                    continue  # committed after our position: the next sync's
-                changed = after is None or membership.stream > after
-                if membership.membership == "join":
-                    entry = await sections.joined(membership, after, until)
-                    if entry is not None:
-                        parts.rooms_join[membership.room_id] = entry
-                elif membership.membership == "invite" and changed:
-                    parts.rooms_invite[membership.room_id] = await sections.invited(membership)
-                elif membership.membership in ("leave", "ban") and changed and after is not None:
-                    parts.rooms_leave[membership.room_id] = await sections.left(membership, after)
-        request = SyncRequest(
-            who.user_id,
-            who.device_id,
-            params.full_state,
-            since is None,
-            joined,
-        )
+            joined = await self._rooms(txn, who, since, until, params, parts)
+        request = SyncRequest(who.user_id, who.device_id, params.full_state, since is None, joined)
+        positions = {"events": until}
         for stream in self._streams:
             positions[stream.name] = position = await stream.current_position()
             previous = since[stream.name] if since is not None else None
@@ -113,6 +84,37 @@ class Sync:
             if room_id not in parts.rooms_join:  # only typing, receipts or account data moved
                 parts.rooms_join[room_id] = _quiet_room(until)
         return SyncToken(positions), parts
+
+    async def _rooms(
+        self,
+        txn: Transaction,
+        who: Requester,
+        since: SyncToken | None,
+        until: int,
+        params: SyncParams,
+        parts: SyncParts,
+    ) -> tuple[str, ...]:
+        """Fill the room sections up to event position ``until``; the joined rooms."""
+        after = since["events"] if since is not None else None
+        viewer = Viewer(who.user_id, txn_scope(who))
+        now = now_ms(self._clock)
+        sections = RoomSections(txn, viewer, params.options, now, params.full_state)
+        # Memberships committed after ``until`` are the next sync's.
+        memberships = [m for m in await txn.memberships.all_of(who.user_id) if m.stream <= until]
+        for membership in memberships:
+            room_id = membership.room_id
+            if not params.options.rooms.allows_room(room_id):
+                continue
+            changed = after is None or membership.stream > after
+            if membership.membership == "join":
+                entry = await sections.joined(membership, after, until)
+                if entry is not None:
+                    parts.rooms_join[room_id] = entry
+            elif membership.membership == "invite" and changed:
+                parts.rooms_invite[room_id] = await sections.invited(membership)
+            elif membership.membership in ("leave", "ban") and changed and after is not None:
+                parts.rooms_leave[room_id] = await sections.left(membership, after)
+        return tuple(m.room_id for m in memberships if m.membership == "join")
 
 
 def _quiet_room(until: int) -> dict[str, Any]:
