@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from tessera.app import build_app
 from tessera.config import Config, DatabaseConfig, JwtConfig, ListenerConfig
-from tessera.config.model import LoginRateLimits, RateLimitConfig
+from tessera.config.model import JoinRateLimits, LoginRateLimits, RateLimitConfig
 from tessera.serve import uvicorn_config
 from tessera.services.clock import Clock, system_clock
 from tessera.services.streams import RoomMembership
@@ -37,6 +37,8 @@ SERVER_NAME = "test.local"
 #: Tests log in hundreds of times from 127.0.0.1; rate limits have tests of their own.
 _NO_LIMIT = RateLimitConfig(per_second=1e6, burst_count=1_000_000)
 UNLIMITED_LOGINS = LoginRateLimits(_NO_LIMIT, _NO_LIMIT, _NO_LIMIT)
+#: Likewise rc_message and rc_joins: tests send and join in bursts.
+UNLIMITED_JOINS = JoinRateLimits(_NO_LIMIT, _NO_LIMIT)
 
 
 def postgres_asyncpg_url() -> str:
@@ -83,6 +85,8 @@ def make_config(
     config = Config(
         server_name=SERVER_NAME,
         rc_login=UNLIMITED_LOGINS,
+        rc_message=_NO_LIMIT,
+        rc_joins=UNLIMITED_JOINS,
         database=DatabaseConfig("sqlite", sqlite_path=database_path or Path(":memory:")),
         listeners=(ListenerConfig(port=0),),
         jwt=jwt or JwtConfig(enabled=True, secret=SEED_SECRET, algorithm="HS256"),

@@ -199,7 +199,15 @@ def build_app(
         metrics=metrics,
         forget_user=authenticator.forget_user,
     )
-    chat = build_chat(config, db, authenticator, clock, membership=membership, wakeup=wakeup)
+    chat = build_chat(
+        config,
+        db,
+        authenticator,
+        clock,
+        limit=lambda name, setting: _rate_limit(db, clock, name, setting),
+        membership=membership,
+        wakeup=wakeup,
+    )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
         account=AccountEndpoints(authenticator, sessions, accounts, uia),

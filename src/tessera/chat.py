@@ -3,10 +3,12 @@ streams (issue 14), wired from the configured database. ``app.build_app`` calls 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tessera.config import Config
+from tessera.config.model import RateLimitConfig
 from tessera.http.client.account_data import AccountDataEndpoints
 from tessera.http.client.directory import DirectoryEndpoints
 from tessera.http.client.filters import FilterEndpoints
@@ -23,6 +25,7 @@ from tessera.services.clock import Clock
 from tessera.services.filters import Filters
 from tessera.services.presence import Presence
 from tessera.services.push_rules import PushRules
+from tessera.services.rate_limits import Limit
 from tessera.services.receipts import Receipts
 from tessera.services.rooms.create import RoomCreator
 from tessera.services.rooms.directory import RoomDirectory
@@ -67,17 +70,20 @@ def build_chat(
     authenticator: Authenticator,
     clock: Clock,
     *,
+    limit: Callable[[str, RateLimitConfig], Limit],
     membership: RoomMembership | None = None,
     wakeup: Wakeup | None = None,
 ) -> Chat:
-    """Wire the chat services; ``membership``/``wakeup`` replace the real ones in tests."""
+    """Wire the chat services; ``limit`` makes an ``rc_*`` limit (shared on PostgreSQL);
+    ``membership``/``wakeup`` replace the real ones in tests."""
     notifier = Notifier()
     wakeup = wakeup if wakeup is not None else NotifierWakeup(notifier)
     members = membership if membership is not None else RoomMembers(db)
     server_name = config.server_name
     signer = Signer(server_name, server_signing_key(config.signing_key_path))
     writer = RoomWriter(db, signer, clock, notifier)
-    sender = RoomSender(db, writer)
+    messages = limit("rc_message", config.rc_message)
+    sender = RoomSender(db, writer, messages)
     filters = Filters(db)
     history = RoomHistory(db, clock)
     account_data = AccountData(db, wakeup)
@@ -93,8 +99,10 @@ def build_chat(
     endpoints = {
         "rooms": RoomEndpoints(
             authenticator,
-            RoomCreator(writer, server_name),
-            MembershipActions(db, writer, server_name),
+            RoomCreator(writer, server_name, messages),
+            MembershipActions(
+                db, writer, server_name, limit("rc_joins.local", config.rc_joins.local)
+            ),
             history,
             server_name,
         ),

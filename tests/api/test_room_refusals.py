@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tessera.config.model import JoinRateLimits, RateLimitConfig
 from tests.api.rooms_support import client, q
 from tests.api.support import assert_error, count_rows
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, StartServer
 
 
 async def test_unknown_and_malformed_rooms(server: LiveServer) -> None:
@@ -89,3 +90,19 @@ async def test_forbidden_actions_say_why(server: LiveServer) -> None:
     await bob.ok("post", f"/rooms/{q(room_id)}/join")
     still_joined = await bob.post(f"/rooms/{q(room_id)}/forget")
     assert_error(still_joined, 400, "M_UNKNOWN")
+
+
+async def test_rc_message_and_rc_joins_limit_each_user(start_server: StartServer) -> None:
+    tight = RateLimitConfig(per_second=0.0001, burst_count=2)
+    async with start_server(rc_message=tight, rc_joins=JoinRateLimits(local=tight)) as server:
+        alice, bob = await client(server, "alice"), await client(server, "bob")
+        room_id = await alice.create_room(preset="public_chat")  # the first of alice's two
+        await alice.send(room_id, "second", txn_id="t")
+        assert await alice.send(room_id, "retry", txn_id="t")  # a retry costs nothing
+        limited = await alice.put(f"/rooms/{q(room_id)}/send/m.room.message/u", {"body": "3"})
+        body = assert_error(limited, 429, "M_LIMIT_EXCEEDED")
+        assert body["retry_after_ms"] > 0 and int(limited.headers["retry-after"]) >= 1
+        bobs = await bob.create_room(preset="public_chat")  # bob has a bucket of his own
+        for _ in range(2):
+            await alice.ok("post", f"/rooms/{q(bobs)}/join")
+        assert_error(await alice.post(f"/rooms/{q(bobs)}/join"), 429, "M_LIMIT_EXCEEDED")

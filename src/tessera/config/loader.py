@@ -13,6 +13,7 @@ from tessera.config.jwt import parse_jwt_config, parse_jwt_providers
 from tessera.config.model import (
     Config,
     DatabaseConfig,
+    JoinRateLimits,
     ListenerConfig,
     LoginRateLimits,
     LoginTokenConfig,
@@ -43,6 +44,8 @@ IMPLEMENTED_KEYS = frozenset(
         "login_via_existing_session",
         "bcrypt_rounds",
         "rc_login",
+        "rc_message",
+        "rc_joins",
         "enable_metrics",
         *SESSION_KEYS,
     }
@@ -145,6 +148,8 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         login_tokens=_login_tokens(root.child("login_via_existing_session")),
         bcrypt_rounds=_bcrypt_rounds(root),
         rc_login=_login_rate_limits(root.child("rc_login")),
+        rc_message=_rate(root.child("rc_message"), RateLimitConfig(0.2, 10)),
+        rc_joins=_join_rate_limits(root.child("rc_joins")),
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
@@ -332,6 +337,16 @@ def _login_rate_limits(section: Section) -> LoginRateLimits:
             name: _rate(section.child(name), getattr(defaults, name))
             for name in ("address", "account", "failed_attempts")
         }
+    )
+    section.finish()
+    return limits
+
+
+def _join_rate_limits(section: Section) -> JoinRateLimits:
+    defaults = JoinRateLimits()
+    limits = JoinRateLimits(
+        local=_rate(section.child("local"), defaults.local),
+        remote=_rate(section.child("remote"), defaults.remote),
     )
     section.finish()
     return limits

@@ -19,6 +19,7 @@ from tessera.core.events.builder import build_event
 from tessera.core.events.room_versions import DEFAULT_ROOM_VERSION, ROOM_VERSIONS
 from tessera.core.ids import parse_user_id, server_name_of
 from tessera.core.models import Requester
+from tessera.services.rate_limits import Limit
 from tessera.services.rooms.timeline import RoomWriter, Timeline
 
 PRESETS = ("private_chat", "public_chat", "trusted_private_chat")
@@ -42,12 +43,15 @@ class RoomRequest:
 
 
 class RoomCreator:
-    def __init__(self, writer: RoomWriter, server_name: str) -> None:
+    def __init__(self, writer: RoomWriter, server_name: str, limit: Limit) -> None:
         self._writer = writer
         self._server_name = server_name
+        #: ``rc_message``: creating a room counts as one action, as in Synapse.
+        self._limit = limit
 
     async def create(self, who: Requester, request: RoomRequest, alias: str | None) -> str:
         """Create the room, binding ``alias`` (validated) in the same transaction; its ID."""
+        await self._limit.acquire(who.user_id)
         version = ROOM_VERSIONS.get(request.room_version or DEFAULT_ROOM_VERSION)
         if version is None:
             raise MatrixError(

@@ -15,19 +15,23 @@ from tessera.core.errors import ErrCode, Forbidden, MatrixError, NotFound
 from tessera.core.ids import parse_user_id, server_name_of
 from tessera.core.models import Requester
 from tessera.core.rooms.ids import is_room_alias, parse_room_id
+from tessera.services.rate_limits import Limit
 from tessera.services.rooms.timeline import RoomWriter
 from tessera.storage.ports import Store
 
 
 class MembershipActions:
-    def __init__(self, store: Store, writer: RoomWriter, server_name: str) -> None:
+    def __init__(self, store: Store, writer: RoomWriter, server_name: str, joins: Limit) -> None:
         self._store = store
         self._writer = writer
         self._server_name = server_name
+        #: ``rc_joins.local``, per user.
+        self._joins = joins
 
     async def join(self, who: Requester, room_id_or_alias: str) -> str:
         """Join a room by ID or alias; the room ID."""
         room_id = await self.resolve(room_id_or_alias)
+        await self._joins.acquire(who.user_id)
         content: dict[str, Any] = {"membership": "join"}
         async with self._store.read() as txn:
             user = await txn.users.get(who.user_id)

@@ -18,6 +18,7 @@ from tessera.core.events.auth.redactions import may_redact
 from tessera.core.events.model import Event
 from tessera.core.models import Requester
 from tessera.core.rooms.ids import parse_room_id
+from tessera.services.rate_limits import Limit
 from tessera.services.rooms.timeline import RoomWriter, Timeline
 from tessera.storage.ports import Store
 
@@ -28,9 +29,11 @@ def txn_scope(who: Requester) -> str:
 
 
 class RoomSender:
-    def __init__(self, store: Store, writer: RoomWriter) -> None:
+    def __init__(self, store: Store, writer: RoomWriter, limit: Limit) -> None:
         self._store = store
         self._writer = writer
+        #: ``rc_message``, per user; a retried transaction ID costs nothing.
+        self._limit = limit
 
     async def send(
         self,
@@ -82,6 +85,7 @@ class RoomSender:
             async with self._store.read() as txn:
                 if (seen := await txn.event_transactions.get(*key, txn_id)) is not None:
                     return seen
+        await self._limit.acquire(who.user_id)
         async with self._writer.timeline(room_id) as timeline:
             if txn_id is not None:
                 seen = await timeline.txn.event_transactions.get(*key, txn_id)
