@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.http.auth import requester
-from tessera.http.body import json_object, optional_json_object
+from tessera.http.body import json_object, json_object_or_empty
 from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
 from tessera.services.receipts import Receipts
@@ -27,7 +27,7 @@ class ReceiptEndpoints:
         who = await requester(request, self._auth)
         params = request.path_params
         # Some clients post receipts with no body at all; Synapse reads that as {}.
-        body = await optional_json_object(request)
+        body = await json_object_or_empty(request)
         await self._receipts.receipt(
             who, params["room_id"], params["receipt_type"], params["event_id"], body
         )
