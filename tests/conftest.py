@@ -24,9 +24,10 @@ from sqlalchemy.engine import make_url
 
 from tessera.app import build_app
 from tessera.config import Config, DatabaseConfig, JwtConfig, ListenerConfig
-from tessera.config.model import LoginRateLimits, RateLimitConfig
+from tessera.config.model import JoinRateLimits, LoginRateLimits, RateLimitConfig
 from tessera.serve import limits_for, uvicorn_config
 from tessera.services.clock import Clock, system_clock
+from tessera.services.streams import RoomMembership
 from tessera.storage.database import Database, sqlite_url
 from tessera.storage.migrate import migrate
 from tessera.storage.tables import metadata
@@ -37,6 +38,8 @@ SERVER_NAME = "test.local"
 #: Tests log in hundreds of times from 127.0.0.1; rate limits have tests of their own.
 _NO_LIMIT = RateLimitConfig(per_second=1e6, burst_count=1_000_000)
 UNLIMITED_LOGINS = LoginRateLimits(_NO_LIMIT, _NO_LIMIT, _NO_LIMIT)
+#: Likewise rc_message and rc_joins: tests send and join in bursts.
+UNLIMITED_JOINS = JoinRateLimits(_NO_LIMIT, _NO_LIMIT)
 
 
 def postgres_asyncpg_url() -> str:
@@ -83,6 +86,8 @@ def make_config(
     config = Config(
         server_name=SERVER_NAME,
         rc_login=UNLIMITED_LOGINS,
+        rc_message=_NO_LIMIT,
+        rc_joins=UNLIMITED_JOINS,
         database=DatabaseConfig("sqlite", sqlite_path=database_path or Path(":memory:")),
         listeners=(ListenerConfig(port=0),),
         jwt=jwt or JwtConfig(enabled=True, secret=SEED_SECRET, algorithm="HS256"),
@@ -110,9 +115,12 @@ class LiveServer:
 
 @asynccontextmanager
 async def serve(
-    config: Config, database: Database, clock: Clock = system_clock
+    config: Config,
+    database: Database,
+    clock: Clock = system_clock,
+    membership: RoomMembership | None = None,
 ) -> AsyncIterator[LiveServer]:
-    application = build_app(config, database=database, clock=clock)
+    application = build_app(config, database=database, clock=clock, membership=membership)
     sock = socket.create_server(("127.0.0.1", 0))
     # asyncio only disables Nagle on sockets whose proto is TCP, and create_server's is 0:
     # without this every response written in two parts waits ~40 ms for a delayed ACK.
@@ -159,8 +167,10 @@ async def start_server(database: Database) -> AsyncIterator[StartServer]:
     """``async with start_server(jwt=JwtConfig(...)) as live:`` serves a custom config."""
 
     @asynccontextmanager
-    async def start(clock: Clock = system_clock, **overrides: Any) -> AsyncIterator[LiveServer]:
-        async with serve(make_config(**overrides), database, clock) as live:
+    async def start(
+        clock: Clock = system_clock, membership: RoomMembership | None = None, **overrides: Any
+    ) -> AsyncIterator[LiveServer]:
+        async with serve(make_config(**overrides), database, clock, membership) as live:
             yield live
 
     yield start

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
+from tessera.chat import build_chat
 from tessera.config import Config, DatabaseConfig
 from tessera.config.model import RateLimitConfig
 from tessera.http.access_log import AccessLog
@@ -41,8 +42,11 @@ from tessera.services.passwords import Passwords
 from tessera.services.profiles import Profiles
 from tessera.services.rate_limits import BucketPurge, Limit, LocalLimit, SharedLimit
 from tessera.services.sessions import Sessions
+from tessera.services.streams import RoomMembership, Wakeup
+from tessera.services.sync.notifier import Notifier
 from tessera.services.threepids import Threepids
 from tessera.services.uia import UserInteractiveAuth
+from tessera.services.user_streams import UserStreams
 from tessera.storage.database import (
     COMMAND_TIMEOUT,
     CONNECT_TIMEOUT,
@@ -51,7 +55,10 @@ from tessera.storage.database import (
     postgres_url,
     sqlite_url,
 )
-from tessera.storage.invalidation_listener import listener_for
+from tessera.storage.invalidation_listener import Channel, listener_for
+from tessera.storage.repos.notifications import CHANNEL as SYNC_CHANNEL
+from tessera.storage.repos.notifications import StreamChangeChannel, WakeChannel
+from tessera.storage.repos.streams import CHANNEL as STREAMS_CHANNEL
 
 #: Seconds a starting server waits for its LISTEN before serving without it.
 LISTEN_WAIT = 5.0
@@ -66,6 +73,8 @@ class Application:
     last_seen: LastSeen
     #: Fetches and reloads JWT keys; the lifespan starts and stops it.
     jwt_keys: JwtKeys | None = None
+    #: The account data, receipts, typing and presence parts of a sync.
+    user_streams: UserStreams | None = None
 
 
 def open_database(config: DatabaseConfig, *, for_migrations: bool = False) -> Database:
@@ -112,10 +121,15 @@ def build_admin(config: Config) -> tuple[Admin, Database]:
 
 
 async def _follow_invalidations(
-    db: Database, authenticator: Authenticator
+    db: Database, authenticator: Authenticator, notifier: Notifier
 ) -> asyncio.Task[None] | None:
-    """On PostgreSQL, hear other processes' logouts; serve once listening (or after 5 s)."""
-    listener = listener_for(db)
+    """On PostgreSQL, hear other processes' logouts and sync wake-ups; serve once listening
+    (or after 5 s)."""
+    channels: dict[str, Channel] = {
+        SYNC_CHANNEL: WakeChannel(notifier),
+        STREAMS_CHANNEL: StreamChangeChannel(notifier),
+    }
+    listener = listener_for(db, channels)
     if listener is None:
         return None
     follower = asyncio.create_task(listener.follow(authenticator))
@@ -150,9 +164,19 @@ def _metrics(db: Database) -> Metrics:
 
 
 def build_app(
-    config: Config, *, database: Database | None = None, clock: Clock = system_clock
+    config: Config,
+    *,
+    database: Database | None = None,
+    clock: Clock = system_clock,
+    membership: RoomMembership | None = None,
+    wakeup: Wakeup | None = None,
 ) -> Application:
-    """Wire a server for ``config``; ``database`` defaults to the configured one."""
+    """Wire a server for ``config``; ``database`` defaults to the configured one.
+
+    ``membership`` (who is in which room, for receipts, typing and presence) and ``wakeup``
+    (what a stream change wakes) default to the rooms' memberships and the sync notifier;
+    tests may replace them.
+    """
     db = database if database is not None else open_database(config.database)
     last_seen = LastSeen(db, clock)
     authenticator = Authenticator(
@@ -203,6 +227,15 @@ def build_app(
         metrics=metrics,
         forget_user=authenticator.forget_user,
     )
+    chat = build_chat(
+        config,
+        db,
+        authenticator,
+        clock,
+        limit=lambda name, setting: _rate_limit(db, clock, name, setting),
+        membership=membership,
+        wakeup=wakeup,
+    )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),
         account=AccountEndpoints(authenticator, sessions, accounts, uia, threepids),
@@ -222,18 +255,21 @@ def build_app(
             threepids,
         ),
         get_token=login_tokens is not None,
+        **chat.endpoints,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         flusher = asyncio.create_task(last_seen.run())
+        typing_sweeper = asyncio.create_task(chat.typing.run())
         shared_buckets = db.dialect == "postgresql"
         purger = asyncio.create_task(BucketPurge(db, clock).run()) if shared_buckets else None
         if jwt_keys is not None:
             await jwt_keys.start()
-        follower = await _follow_invalidations(db, authenticator)
+        follower = await _follow_invalidations(db, authenticator, chat.notifier)
         yield
         flusher.cancel()
+        typing_sweeper.cancel()
         if purger is not None:
             purger.cancel()
         if jwt_keys is not None:
@@ -258,4 +294,4 @@ def build_app(
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen, jwt_keys)
+    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams)

@@ -109,6 +109,8 @@ class World:
     base_url: str
     fuzzer_token: str
     admin_token: str
+    #: A room the fuzzer created: room operations' ``roomId`` (and ``roomIdOrAlias``).
+    room_id: str = ""
     #: The OpenAPI document, as served (for the body fields of each operation).
     document: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: Per operation label: the status and values of the positive case that got furthest.
@@ -130,7 +132,12 @@ async def _world(live: LiveServer) -> World:
         await txn.users.set_admin(user_id(ADMIN), True)
     # The password stage of login and UIA runs too (and fails: the fuzzer never guesses it).
     await set_password(live, FUZZER, "correct horse")
-    return World(live.base_url, tokens[FUZZER], tokens[ADMIN])
+    # A room the fuzzer is in, so room operations get past "unknown room" (see _pinned).
+    room = await live.client.post(
+        "/_matrix/client/v3/createRoom", headers=bearer(tokens[FUZZER]), json={"name": "fuzz"}
+    )
+    assert room.status_code == 200, room.text
+    return World(live.base_url, tokens[FUZZER], tokens[ADMIN], room_id=room.json()["room_id"])
 
 
 def _fresh_victim_token(http: requests.Session, world: World) -> str:
@@ -148,7 +155,7 @@ def _token_for(operation: schemathesis.APIOperation, http: requests.Session, wor
     return world.fuzzer_token
 
 
-def _pinned(operation: schemathesis.APIOperation) -> dict[str, str]:
+def _pinned(operation: schemathesis.APIOperation, world: World) -> dict[str, str]:
     """Path parameters that name things that exist, so cases reach past the 404."""
     names = {parameter.name for parameter in operation.path_parameters}
     if operation.path.startswith("/_synapse/admin"):
@@ -157,6 +164,7 @@ def _pinned(operation: schemathesis.APIOperation) -> dict[str, str]:
         pins = {"deviceId": f"{VICTIM.upper()}DEV"}
     else:
         pins = {"userId": user_id(FUZZER), "deviceId": f"{FUZZER.upper()}DEV"}
+    pins |= {"roomId": world.room_id, "roomIdOrAlias": world.room_id}
     return {name: value for name, value in pins.items() if name in names}
 
 
@@ -207,7 +215,7 @@ def _fuzz_operation(
     world: World,
 ) -> None:
     strategy = operation.as_strategy(generation_mode=mode)
-    if pins := _pinned(operation):
+    if pins := _pinned(operation, world):
         pinned = operation.as_strategy(generation_mode=mode, path_parameters=pins)
         strategy = st.one_of(strategy, pinned)
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from tessera.core.events.signing import encode_base64
 from tests.cli.runner import tessera, write_config
 
 SYNAPSE_ONLY = {
     "report_stats": False,
     "media_store_path": "/data/media_store",
-    "signing_key_path": "/data/example.com.signing.key",
     "trusted_key_servers": [{"server_name": "matrix.org"}],
     "log_config": "/data/example.com.log.config",
     "macaroon_secret_key": "macaroon-secret",
@@ -60,3 +60,72 @@ def test_check_config_fails_naming_the_dotted_key(
     assert f"{dotted_key}:" in result.stderr
     assert "Traceback" not in result.stderr
     assert "OK" not in result.stdout
+
+
+#: A key line as Synapse's generate-keys writes it (the spec's test-vector seed).
+SYNAPSE_KEY = "ed25519 a_AbCd YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1\n"
+
+
+def test_check_config_reports_the_id_of_a_synapse_signing_key(tmp_path: Path) -> None:
+    (tmp_path / "keys").mkdir()
+    key_file = tmp_path / "keys" / "example.signing.key"
+    key_file.write_text(SYNAPSE_KEY)
+    key_file.chmod(0o600)
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    # Relative to the config file's directory, not to where the command runs.
+    config = write_config(tmp_path / "homeserver.yaml", signing_key_path="keys/example.signing.key")
+
+    result = tessera("check-config", "-c", str(config), cwd=elsewhere)
+
+    assert result.returncode == 0, result.stderr
+    assert f"signing key: ed25519:a_AbCd ({key_file})" in result.stdout
+    assert "YJDBA9" not in result.stdout + result.stderr
+    assert "signing_key_path" not in result.stderr  # read, so not an ignored Synapse key
+
+
+def test_check_config_warns_about_a_key_every_user_can_read(tmp_path: Path) -> None:
+    key_file = tmp_path / "localhost.signing.key"
+    key_file.write_text(SYNAPSE_KEY)
+    key_file.chmod(0o644)  # what Synapse's generate-keys leaves under a 022 umask
+    config = write_config(tmp_path / "homeserver.yaml")
+
+    result = tessera("check-config", "-c", str(config), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "ed25519:a_AbCd" in result.stdout
+    assert "readable by every user" in result.stderr
+
+
+def test_check_config_says_a_missing_key_will_be_created_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path / "homeserver.yaml")
+
+    result = tessera("check-config", "-c", str(config), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "localhost.signing.key"
+    assert f"signing key: {key_file} does not exist yet" in result.stdout
+    assert not key_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("ed25519 a_AbCd\n", "line 1: expected"),
+        ("ed25519 a_AbCd " + encode_base64(b"short") + "\n", "32 bytes"),
+        ("", "no signing key"),
+    ],
+)
+def test_check_config_refuses_an_unusable_key_file(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    (tmp_path / "localhost.signing.key").write_text(content)
+    config = write_config(tmp_path / "homeserver.yaml")
+
+    result = tessera("check-config", "-c", str(config), cwd=tmp_path)
+
+    assert result.returncode != 0
+    assert "localhost.signing.key" in result.stderr and reason in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tessera.config import load_config
+from tessera.core.events.signing import read_signing_keys
 from tests.cli.runner import tessera
 
 
@@ -81,3 +82,41 @@ def test_generate_config_with_force_overwrites_with_a_new_secret_and_private_mod
     assert result.returncode == 0, result.stderr
     assert _secret(existing) != _secret(generated)
     assert _mode(existing) == 0o600
+
+
+def test_generate_config_writes_a_synapse_format_signing_key_beside_the_config(
+    generated: Path,
+) -> None:
+    key_file = generated.parent / "localhost.signing.key"
+    assert _mode(key_file) == 0o600
+    [key] = read_signing_keys(key_file.read_text())
+    algorithm, version, seed = key_file.read_text().split()
+    assert (algorithm, f"ed25519:{version}") == ("ed25519", key.key_id)
+    assert version.startswith("a_") and "=" not in seed
+    assert load_config(generated).signing_key_path == key_file.resolve()
+    result = tessera("check-config", "-c", str(generated), cwd=generated.parent)
+    assert f"signing key: {key.key_id}" in result.stdout
+
+
+def test_generate_config_names_the_key_after_the_server(tmp_path: Path) -> None:
+    result = tessera("generate-config", "--server-name", "chat.example.com", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "chat.example.com.signing.key"
+    assert read_signing_keys(key_file.read_text())
+    assert load_config(tmp_path / "homeserver.yaml").signing_key_path == key_file.resolve()
+
+
+def test_generate_config_with_force_keeps_the_existing_signing_key(
+    generated: Path, tmp_path: Path
+) -> None:
+    shutil.copy2(generated, tmp_path / "homeserver.yaml")
+    key_file = tmp_path / "localhost.signing.key"
+    shutil.copy2(generated.parent / "localhost.signing.key", key_file)
+    before = key_file.read_text()
+
+    result = tessera("generate-config", "--force", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert key_file.read_text() == before  # the server's identity is never replaced
+    assert "Kept the existing signing key" in result.stdout

@@ -85,6 +85,8 @@ def write_homeserver(directory: Path, database: dict[str, Any] | None = None) ->
     path = directory / "homeserver.yaml"
     config = yaml.safe_load(path.read_text())
     config["rc_login"] = {key: _UNLIMITED for key in ("address", "account", "failed_attempts")}
+    config["rc_message"] = _UNLIMITED
+    config["rc_joins"] = {"local": _UNLIMITED}
     if database is not None:
         config["database"] = database
     path.write_text(yaml.safe_dump(config, sort_keys=False))

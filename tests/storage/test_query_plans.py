@@ -43,3 +43,77 @@ async def test_no_table_is_scanned(tmp_path: Path, statement: str) -> None:
         connection.close()
     assert plan, statement
     assert not [step for step in plan if step.startswith("SCAN")], plan
+
+
+#: What sync and the stream endpoints read, with the index each must use.
+STREAM_QUERIES = [
+    (
+        "SELECT room_id, type, content FROM account_data WHERE user_id = 'u'"
+        " AND stream_id > 1 AND stream_id <= 9 ORDER BY stream_id",
+        "account_data_user_stream",
+    ),
+    (
+        "SELECT * FROM receipts WHERE room_id = 'r' AND stream_id > 1 AND stream_id <= 9"
+        " ORDER BY stream_id",
+        "receipts_room_stream",
+    ),
+    (
+        "SELECT * FROM presence WHERE stream_id > 1 AND stream_id <= 9 ORDER BY stream_id",
+        "presence_stream",
+    ),
+    ("DELETE FROM typing_users WHERE expires_ts <= 5", "typing_users_expiry"),
+    (
+        "SELECT filter_id FROM user_filters WHERE user_id = 'u' AND filter_hash = x'00'",
+        "user_filters_user_hash",
+    ),
+    ("SELECT user_id FROM typing_users WHERE room_id = 'r' AND expires_ts > 5", "typing_users"),
+    ("SELECT * FROM push_rules WHERE user_id = 'u'", "push_rules"),
+]
+
+
+@pytest.mark.parametrize(("statement", "index"), STREAM_QUERIES)
+async def test_stream_queries_use_their_index(tmp_path: Path, statement: str, index: str) -> None:
+    path = tmp_path / "tessera.db"
+    database = Database.from_url(sqlite_url(path))
+    await migrate(database)
+    await database.close()
+    connection = sqlite3.connect(path)
+    try:
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}")]
+    finally:
+        connection.close()
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+    assert any(index in step for step in plan), plan
+
+
+#: What sync, /messages, /members and state reads run (issue 14): each through a named index.
+ROOM_READS = {
+    "events_room_stream": "SELECT * FROM events WHERE room_id = 'r' AND stream > 1"
+    " AND stream <= 9 ORDER BY stream LIMIT 10",
+    "events_room_state": "SELECT * FROM events e WHERE e.room_id = 'r'"
+    " AND e.state_key IS NOT NULL AND e.stream = (SELECT max(s.stream) FROM events s"
+    " WHERE s.room_id = e.room_id AND s.type = e.type AND s.state_key = e.state_key"
+    " AND s.state_key IS NOT NULL AND s.stream <= 5)",
+    "room_memberships_user": "SELECT * FROM room_memberships WHERE user_id = 'u'"
+    " AND membership = 'join'",
+    "room_memberships_user_stream": "SELECT * FROM room_memberships WHERE user_id = 'u'"
+    " AND stream > 1 AND stream <= 9",
+    "sqlite_autoindex_room_state_1": "SELECT * FROM room_state s JOIN events e"
+    " ON e.event_id = s.event_id WHERE s.room_id = 'r'",
+    "rooms_public": "SELECT room_id FROM rooms WHERE is_public = true ORDER BY room_id",
+}
+
+
+@pytest.mark.parametrize("index", sorted(ROOM_READS))
+async def test_room_reads_use_their_index(tmp_path: Path, index: str) -> None:
+    path = tmp_path / "tessera.db"
+    database = Database.from_url(sqlite_url(path))
+    await migrate(database)
+    await database.close()
+    connection = sqlite3.connect(path)
+    try:
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {ROOM_READS[index]}")]
+    finally:
+        connection.close()
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+    assert any(index in step for step in plan), plan

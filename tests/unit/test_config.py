@@ -75,7 +75,6 @@ SYNAPSE_ONLY_KEYS = {
     "report_stats",
     "macaroon_secret_key",
     "form_secret",
-    "signing_key_path",
     "trusted_key_servers",
     "suppress_key_server_warning",
 }
@@ -139,6 +138,24 @@ def test_synapse_homeserver_yaml_keeps_the_values_tessera_implements(tmp_path: P
     assert jwt.display_name_claim == "name"
     assert jwt.issuer == "https://idp.example.com"
     assert jwt.audiences == ("matrix", "element")
+    assert config.signing_key_path == Path("/data/example.com.signing.key")
+
+
+# --- signing_key_path -------------------------------------------------------------------------
+
+
+def test_signing_key_path_defaults_to_the_server_name_beside_the_config() -> None:
+    assert parse().signing_key_path == BASE_DIR / "example.com.signing.key"
+
+
+def test_relative_signing_key_path_is_relative_to_the_config_file() -> None:
+    assert parse(signing_key_path="keys/hs.key").signing_key_path == BASE_DIR / "keys/hs.key"
+    assert parse(signing_key_path="/etc/hs.key").signing_key_path == Path("/etc/hs.key")
+
+
+def test_signing_key_path_must_be_a_non_empty_string() -> None:
+    assert "signing_key_path" in str(error_of(signing_key_path=""))
+    assert "signing_key_path" in str(error_of(signing_key_path=5))
 
 
 def test_config_repr_hides_the_jwt_secret_and_database_password(tmp_path: Path) -> None:
@@ -681,3 +698,17 @@ def test_libpq_connect_timeout_is_read_and_zero_keeps_the_default(
     database = {"name": "psycopg2", "args": {"dbname": "d", "connect_timeout": given}}
 
     assert parse(database=database).database.connect_timeout == read
+
+
+def test_rc_message_and_rc_joins_are_read_with_synapses_defaults() -> None:
+    config = parse(
+        rc_message={"per_second": 1.5, "burst_count": 4},
+        rc_joins={"local": {"burst_count": 3}},
+    )
+    assert (config.rc_message.per_second, config.rc_message.burst_count) == (1.5, 4)
+    assert (config.rc_joins.local.per_second, config.rc_joins.local.burst_count) == (0.1, 3)
+    assert config.rc_joins.remote.burst_count == 10
+    defaults = parse()
+    assert (defaults.rc_message.per_second, defaults.rc_message.burst_count) == (0.2, 10)
+    error = error_of(rc_joins={"local": {"burst_count": 0}})
+    assert "rc_joins.local.burst_count" in str(error)

@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if not any(listener.type == "http" for listener in config.listeners):
         raise CommandError(f"{args.config}: no `listeners` with a client resource to serve")
     limits = process_limits(config)  # before forking: workers inherit the open-file limit
+    _ensure_signing_key(config)  # before forking workers: one key, made once
     if args.workers != 1:
         return _run_workers(args, config)
     ignore_sighup()
@@ -253,7 +254,44 @@ def generate_config(args: argparse.Namespace) -> int:
         out.write(text)
     os.chmod(target, 0o600)
     print(f"Wrote {target} (server_name: {args.server_name})")
+    _write_signing_key(target.resolve().parent / f"{args.server_name}.signing.key")
     return 0
+
+
+def _write_signing_key(path: Path) -> None:
+    """Create the signing key ``generate-config``'s file names, keeping an existing one."""
+    from tessera.storage.signing_key_file import write_new_signing_key
+
+    try:
+        key = write_new_signing_key(path)
+    except FileExistsError:
+        print(f"Kept the existing signing key {path}")
+        return
+    except OSError as exc:
+        raise CommandError(f"cannot create signing key {path}: {exc.strerror}") from None
+    print(f"Wrote {path} (signing key {key.key_id})")
+
+
+def _ensure_signing_key(config: Config) -> None:
+    """``run``: the configured key file must be usable; a missing one is created, as
+    Synapse's ``--generate-keys`` does, so configs from before event signing still start."""
+    from tessera.storage.signing_key_file import SigningKeyFileError, load_or_create_signing_key
+
+    assert config.signing_key_path is not None
+    try:
+        key, created = load_or_create_signing_key(config.signing_key_path)
+    except SigningKeyFileError as exc:
+        raise CommandError(str(exc)) from None
+    if created:
+        logger.info("created a new signing key %s in %s", key.key_id, config.signing_key_path)
+    _warn_if_world_readable(config.signing_key_path)
+
+
+def _warn_if_world_readable(path: Path) -> None:
+    from tessera.storage.signing_key_file import readable_by_everyone
+
+    if readable_by_everyone(path):
+        logger.warning("signing key %s is readable by every user: `chmod 600` it", path)
 
 
 def check_config(args: argparse.Namespace) -> int:
@@ -268,7 +306,25 @@ def check_config(args: argparse.Namespace) -> int:
         print(f"  listener: {', '.join(listener.bind_addresses)} port {listener.port}")
     algorithms = ", ".join(jwt.algorithm_list)
     print(f"  JWT login: {f'enabled ({algorithms})' if jwt.enabled else 'disabled'}")
+    _check_signing_key(config.signing_key_path)
     return 0
+
+
+def _check_signing_key(path: Path | None) -> None:
+    """``check-config``'s line for the signing key; a file that exists must be usable."""
+    from tessera.storage.signing_key_file import SigningKeyFileError, read_signing_key_file
+
+    if path is None:
+        return
+    if not path.exists():
+        print(f"  signing key: {path} does not exist yet; `tessera run` will create it")
+        return
+    try:
+        keys = read_signing_key_file(path)
+    except SigningKeyFileError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"  signing key: {keys[0].key_id} ({path})")
+    _warn_if_world_readable(path)
 
 
 def migrate(args: argparse.Namespace) -> int:

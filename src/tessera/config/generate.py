@@ -11,6 +11,10 @@ _TEMPLATE = """\
 
 server_name: "{server_name}"
 
+# The ed25519 key events are signed with, in Synapse's format (a Synapse key
+# file works here). `tessera run` creates it if it is missing; back it up.
+signing_key_path: "{server_name}.signing.key"
+
 listeners:
   - port: {port}
     bind_addresses: ["{bind_address}"]

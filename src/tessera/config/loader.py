@@ -13,6 +13,7 @@ from tessera.config.jwt import parse_jwt_config, parse_jwt_providers
 from tessera.config.model import (
     Config,
     DatabaseConfig,
+    JoinRateLimits,
     ListenerConfig,
     LoginRateLimits,
     LoginTokenConfig,
@@ -43,6 +44,8 @@ IMPLEMENTED_KEYS = frozenset(
         "login_via_existing_session",
         "bcrypt_rounds",
         "rc_login",
+        "rc_message",
+        "rc_joins",
         "enable_metrics",
         "soft_file_limit",
         *SESSION_KEYS,
@@ -148,6 +151,8 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         login_tokens=_login_tokens(root.child("login_via_existing_session")),
         bcrypt_rounds=_bcrypt_rounds(root),
         rc_login=_login_rate_limits(root.child("rc_login")),
+        rc_message=_rate(root.child("rc_message"), RateLimitConfig(0.2, 10)),
+        rc_joins=_join_rate_limits(root.child("rc_joins")),
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
@@ -156,6 +161,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         soft_file_limit=_soft_file_limit(root),
         max_http_connections=_positive(root, "max_http_connections", 10_000),
         max_http_connections_per_address=_positive(root, "max_http_connections_per_address", 500),
+        signing_key_path=_signing_key_path(root, server_name, base_dir),
         ignored_keys=_ignored_top_level_keys(root),
         warnings=tuple(warnings),
     )
@@ -330,6 +336,15 @@ def _file_path(section: Section, name: str, base_dir: Path) -> str | None:
     return None if value is None else str(base_dir / Path(value).expanduser())
 
 
+def _signing_key_path(root: Section, server_name: str, base_dir: Path) -> Path:
+    """``signing_key_path``, by default ``<server_name>.signing.key`` beside the config
+    (Synapse's default name and place)."""
+    value = root.optional("signing_key_path", str)
+    if value is not None and not value.strip():
+        raise ConfigError("signing_key_path", "must not be empty")
+    return base_dir / Path(value or f"{server_name}.signing.key").expanduser()
+
+
 def _sessions(root: Section) -> SessionConfig:
     defaults = SessionConfig()
     return SessionConfig(
@@ -344,6 +359,16 @@ def _login_rate_limits(section: Section) -> LoginRateLimits:
             name: _rate(section.child(name), getattr(defaults, name))
             for name in ("address", "account", "failed_attempts")
         }
+    )
+    section.finish()
+    return limits
+
+
+def _join_rate_limits(section: Section) -> JoinRateLimits:
+    defaults = JoinRateLimits()
+    limits = JoinRateLimits(
+        local=_rate(section.child("local"), defaults.local),
+        remote=_rate(section.child("remote"), defaults.remote),
     )
     section.finish()
     return limits

@@ -184,6 +184,14 @@ class LoginRateLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinRateLimits:
+    """``rc_joins``, with Synapse's defaults; ``remote`` is read but unused (no federation)."""
+
+    local: RateLimitConfig = RateLimitConfig(0.1, 10)
+    remote: RateLimitConfig = RateLimitConfig(0.01, 10)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration."""
 
@@ -202,6 +210,9 @@ class Config:
     #: Synapse's switch for Prometheus metrics (served on metrics listeners).
     enable_metrics: bool = False
     rc_login: LoginRateLimits = LoginRateLimits()
+    #: Events a user sends (messages, state, redactions, room creation), Synapse's default.
+    rc_message: RateLimitConfig = RateLimitConfig(0.2, 10)
+    rc_joins: JoinRateLimits = JoinRateLimits()
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024
     #: Tessera's own: milliseconds a client has to send a request's whole body (else 408).
@@ -221,6 +232,9 @@ class Config:
     ignored_keys: tuple[str, ...] = ()
     #: Tessera's own: start even when a secret file is readable by every user.
     allow_world_readable_secrets: bool = False
+    #: ``signing_key_path``: the ed25519 key file events are signed with (Synapse's format),
+    #: resolved against the config's directory. None only for a Config built in code.
+    signing_key_path: Path | None = None
     #: Non-fatal remarks found while loading (each one line, for the log).
     warnings: tuple[str, ...] = ()
 

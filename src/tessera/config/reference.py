@@ -106,6 +106,16 @@ TOP_LEVEL = Group(
             "read and validated. JWT logins create users on first login whatever its value, "
             "as Synapse does; `jwt_config.allow_registration: false` is the switch for them",
         ),
+        Key(
+            "signing_key_path",
+            PATH,
+            None,
+            SYNAPSE,
+            "the server's ed25519 signing key, in Synapse's file format (a Synapse key file "
+            "works as is). `generate-config` writes it (mode 0600); `run` creates it when the "
+            "file does not exist, and never overwrites one. Back it up: it signs every event",
+            unset="`<server_name>.signing.key` beside the config",
+        ),
         Key("bcrypt_rounds", INTEGER, "12", SYNAPSE, "the cost of new password hashes (4 to 31)"),
         Key(
             "enable_metrics",
@@ -754,6 +764,31 @@ RC_LOGIN = Group(
     ),
 )
 
+RC_MESSAGE = Group(
+    "`rc_message`",
+    "rc_message.",
+    "Synapse's limit on the events a user sends (messages, state, redactions, room "
+    "creation), `{per_second, burst_count}` per user; over it, 429 `M_LIMIT_EXCEEDED`. "
+    "Shared by every process on PostgreSQL.",
+    (
+        Key("per_second", NUMBER, "0.2", SYNAPSE, "events per second regained by a user's bucket"),
+        Key("burst_count", INTEGER, "10", SYNAPSE, "the size of that bucket"),
+    ),
+)
+
+RC_JOINS = Group(
+    "`rc_joins`",
+    "rc_joins.",
+    "Synapse's limit on joining rooms, per user; over it, 429 `M_LIMIT_EXCEEDED`. "
+    "`remote` (joins over federation) is accepted and unused: Tessera does not federate.",
+    (
+        Key("local.per_second", NUMBER, "0.1", SYNAPSE, "joins per second regained"),
+        Key("local.burst_count", INTEGER, "10", SYNAPSE, "the size of that bucket"),
+        Key("remote.per_second", NUMBER, "0.01", SYNAPSE, "unused (no federation)"),
+        Key("remote.burst_count", INTEGER, "10", SYNAPSE, "unused (no federation)"),
+    ),
+)
+
 #: In the order docs/configuration.md shows them.
 GROUPS: tuple[Group, ...] = (
     TOP_LEVEL,
@@ -765,6 +800,8 @@ GROUPS: tuple[Group, ...] = (
     PASSWORD_CONFIG,
     LOGIN_VIA_EXISTING_SESSION,
     RC_LOGIN,
+    RC_MESSAGE,
+    RC_JOINS,
 )
 
 

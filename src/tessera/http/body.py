@@ -24,6 +24,15 @@ async def optional_json_object(request: Request) -> dict[str, Any]:
         raise
 
 
+async def json_object_or_empty(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, ``{}`` when there is none (Synapse's ``allow_empty_body``).
+
+    Unlike ``optional_json_object``, a body that is there must be a JSON object.
+    """
+    raw = await request.body()
+    return parse_json_object(raw) if raw.strip() else {}
+
+
 async def json_object(request: Request) -> dict[str, Any]:
     """The body parsed as a JSON object.
 

@@ -10,10 +10,15 @@ from tessera.http import convertors  # noqa: F401  (registers {field:profile_fie
 from tessera.http.admin.users import AdminEndpoints
 from tessera.http.client.account import AccountEndpoints
 from tessera.http.client.devices import DeviceEndpoints
+from tessera.http.client.directory import DirectoryEndpoints
 from tessera.http.client.discovery import DiscoveryEndpoints
 from tessera.http.client.login import LoginEndpoints
 from tessera.http.client.profile import ProfileEndpoints
+from tessera.http.client.room_events import RoomEventEndpoints
+from tessera.http.client.rooms import RoomEndpoints
 from tessera.http.client.session import SessionEndpoints
+from tessera.http.client.sync import SyncEndpoints
+from tessera.http.client.user_data import UserDataEndpoints
 from tessera.http.client.versions import versions
 from tessera.http.docs import OPENAPI_PATH, openapi
 from tessera.http.fast import FastRoute
@@ -35,6 +40,12 @@ class Endpoints:
     discovery: DiscoveryEndpoints
     health: HealthEndpoint
     admin: AdminEndpoints
+    rooms: RoomEndpoints
+    room_events: RoomEventEndpoints
+    directory: DirectoryEndpoints
+    sync: SyncEndpoints
+    #: Filters, account data, push rules, receipts, typing, presence (issue 14).
+    user_data: UserDataEndpoints | None = None
     #: Whether POST /login/get_token is served (login_via_existing_session.enabled).
     get_token: bool = False
 
@@ -70,7 +81,11 @@ def routes(e: Endpoints) -> list[BaseRoute]:
             Route(f"{prefix}{profile}", e.profile.profile, methods=["GET"]),
             Route(f"{prefix}{field}", e.profile.get_field, methods=["GET"]),
             Route(f"{prefix}{field}", e.profile.set_field, methods=["PUT"]),
+            Route(f"{prefix}/sync", e.sync.sync, methods=["GET"]),
         ]
+        table += _room_routes(e, prefix)
+        if e.user_data is not None:
+            table += _account_data_routes(prefix, e.user_data)
     admin = "/_synapse/admin"
     user = "/users/{user_id}"
     table += [
@@ -96,6 +111,78 @@ def routes(e: Endpoints) -> list[BaseRoute]:
             Route("/_matrix/client/v1/login/get_token", e.session.get_token, methods=["POST"])
         )
     return table
+
+
+def _room_routes(e: Endpoints, prefix: str) -> list[BaseRoute]:
+    """Rooms, their events and the directory (issue 14) under one client prefix."""
+    room = f"{prefix}/rooms/{{room_id}}"
+    state = f"{room}/state/{{event_type}}"
+    alias = f"{prefix}/directory/room/{{alias}}"
+    r, ev, d = e.rooms, e.room_events, e.directory
+    table: list[BaseRoute] = [
+        Route(f"{prefix}/createRoom", r.create_room, methods=["POST"]),
+        Route(f"{prefix}/join/{{room_id_or_alias}}", r.join, methods=["POST"]),
+        Route(f"{prefix}/joined_rooms", r.joined_rooms, methods=["GET"]),
+        Route(f"{prefix}/publicRooms", d.public_rooms, methods=["GET"]),
+        Route(f"{prefix}/publicRooms", d.search_public_rooms, methods=["POST"]),
+        Route(alias, d.get_alias, methods=["GET"]),
+        Route(alias, d.put_alias, methods=["PUT"]),
+        Route(alias, d.delete_alias, methods=["DELETE"]),
+        Route(f"{prefix}/directory/list/room/{{room_id}}", d.get_visibility, methods=["GET"]),
+        Route(f"{prefix}/directory/list/room/{{room_id}}", d.put_visibility, methods=["PUT"]),
+        Route(f"{room}/aliases", d.room_aliases, methods=["GET"]),
+        Route(f"{room}/members", r.members, methods=["GET"]),
+        Route(f"{room}/joined_members", r.joined_members, methods=["GET"]),
+        Route(f"{room}/send/{{event_type}}/{{txn_id}}", ev.send, methods=["PUT"]),
+        Route(f"{room}/state", ev.get_state, methods=["GET"]),
+        Route(state, ev.get_state, methods=["GET"]),
+        Route(state, ev.put_state, methods=["PUT"]),
+        # {state_key:path} also matches "" so `/state/{type}/` (a trailing slash) works.
+        Route(f"{state}/{{state_key:path}}", ev.get_state, methods=["GET"]),
+        Route(f"{state}/{{state_key:path}}", ev.put_state, methods=["PUT"]),
+        Route(f"{room}/redact/{{event_id}}/{{txn_id}}", ev.redact, methods=["PUT"]),
+        Route(f"{room}/event/{{event_id}}", ev.event, methods=["GET"]),
+        Route(f"{room}/messages", ev.messages, methods=["GET"]),
+        Route(f"{room}/context/{{event_id}}", ev.context, methods=["GET"]),
+    ]
+    for action in ("join", "invite", "leave", "forget", "kick", "ban", "unban"):
+        table.append(Route(f"{room}/{action}", getattr(r, action), methods=["POST"]))
+    return table
+
+
+def _account_data_routes(prefix: str, e: UserDataEndpoints) -> list[BaseRoute]:
+    """The per-user data clients use before and around /sync, under one client prefix."""
+    user = f"{prefix}/user/{{user_id}}"
+    room = f"{prefix}/rooms/{{room_id}}"
+    rule = f"{prefix}/pushrules/global/{{kind}}/{{rule_id}}"
+    return [
+        Route(f"{user}/filter", e.filters.create, methods=["POST"]),
+        Route(f"{user}/filter/{{filter_id}}", e.filters.get, methods=["GET"]),
+        Route(f"{user}/account_data/{{type}}", e.account_data.get, methods=["GET"]),
+        Route(f"{user}/account_data/{{type}}", e.account_data.put, methods=["PUT"]),
+        Route(
+            f"{user}/rooms/{{room_id}}/account_data/{{type}}", e.account_data.get, methods=["GET"]
+        ),
+        Route(
+            f"{user}/rooms/{{room_id}}/account_data/{{type}}", e.account_data.put, methods=["PUT"]
+        ),
+        Route(f"{prefix}/pushrules/", e.push_rules.all, methods=["GET"]),
+        Route(f"{prefix}/pushrules/global/", e.push_rules.scope, methods=["GET"]),
+        Route(rule, e.push_rules.get, methods=["GET"]),
+        Route(rule, e.push_rules.put, methods=["PUT"]),
+        Route(rule, e.push_rules.delete, methods=["DELETE"]),
+        Route(f"{rule}/enabled", e.push_rules.get_attribute, methods=["GET"]),
+        Route(f"{rule}/enabled", e.push_rules.set_attribute, methods=["PUT"]),
+        Route(f"{rule}/actions", e.push_rules.get_attribute, methods=["GET"]),
+        Route(f"{rule}/actions", e.push_rules.set_attribute, methods=["PUT"]),
+        Route(
+            f"{room}/receipt/{{receipt_type}}/{{event_id}}", e.receipts.receipt, methods=["POST"]
+        ),
+        Route(f"{room}/read_markers", e.receipts.read_markers, methods=["POST"]),
+        Route(f"{room}/typing/{{user_id}}", e.receipts.typing, methods=["PUT"]),
+        Route(f"{prefix}/presence/{{user_id}}/status", e.presence.get, methods=["GET"]),
+        Route(f"{prefix}/presence/{{user_id}}/status", e.presence.put, methods=["PUT"]),
+    ]
 
 
 def fast_routes(e: Endpoints) -> dict[tuple[str, str], FastRoute]:

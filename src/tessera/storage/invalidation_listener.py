@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tessera.storage.repos.invalidations import CHANNEL, decode
@@ -29,6 +29,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Connect = Callable[[], Awaitable[Any]]
+
+
+class Channel(Protocol):
+    """Another channel heard on the same connection (sync's wake-ups: repos/notifications.py)."""
+
+    def heard(self, payload: str) -> None: ...
+    def reset(self) -> None:
+        """Announcements may have been missed (connection lost, or not yet listening)."""
+        ...
+
+
 #: Seconds before the first reconnection attempt; doubled after each failure.
 _FIRST_RETRY = 0.1
 
@@ -45,9 +56,15 @@ class InvalidationListener:
     """Follows :data:`CHANNEL` and applies what it hears to a ``SessionCache``."""
 
     def __init__(
-        self, connect: Connect, *, ping_interval: float = 5.0, max_backoff: float = 5.0
+        self,
+        connect: Connect,
+        *,
+        ping_interval: float = 5.0,
+        max_backoff: float = 5.0,
+        channels: Mapping[str, Channel] | None = None,
     ) -> None:
         self._connect = connect
+        self._channels = dict(channels or {})
         self._ping_interval = ping_interval
         self._max_backoff = max_backoff
         #: Set while a LISTEN is in place.
@@ -69,6 +86,7 @@ class InvalidationListener:
                 delay = _FIRST_RETRY
             self.listening.clear()
             cache.forget_all()  # whatever was announced meanwhile is lost: trust nothing
+            self._reset_channels()
             if not self._outage:
                 self._outage = True
                 logger.warning(
@@ -92,7 +110,10 @@ class InvalidationListener:
                 apply(cache, payload)
 
             await connection.add_listener(CHANNEL, heard)
+            for name, channel in self._channels.items():
+                await connection.add_listener(name, _handler(channel))
             cache.forget_all()  # announcements made before the LISTEN were not heard
+            self._reset_channels()
             if self._outage:
                 self._outage = False
                 logger.warning("hearing other processes' logouts again")
@@ -107,6 +128,17 @@ class InvalidationListener:
                     await connection.execute("SELECT 1")
         finally:
             await _close(connection)
+
+    def _reset_channels(self) -> None:
+        for channel in self._channels.values():
+            channel.reset()
+
+
+def _handler(channel: Channel) -> Callable[[object, int, str, str], None]:
+    def heard(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+        channel.heard(payload)
+
+    return heard
 
 
 def apply(cache: SessionCache, payload: str) -> None:
@@ -136,7 +168,9 @@ async def _close(connection: Any) -> None:
         connection.terminate()
 
 
-def listener_for(database: Database) -> InvalidationListener | None:
+def listener_for(
+    database: Database, channels: Mapping[str, Channel] | None = None
+) -> InvalidationListener | None:
     """A listener on ``database``'s server, with the pool's settings; None on SQLite."""
     if database.dialect != "postgresql":
         return None
@@ -151,4 +185,4 @@ def listener_for(database: Database) -> InvalidationListener | None:
     async def connect() -> Any:
         return await asyncpg.connect(**options)
 
-    return InvalidationListener(connect)
+    return InvalidationListener(connect, channels=channels)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.core.errors import NotFound
+from tessera.core.events.room_versions import DEFAULT_ROOM_VERSION, ROOM_VERSIONS
 from tessera.http.auth import requester
 from tessera.http.responses import ok
 from tessera.services.auth import Authenticator
@@ -33,6 +34,10 @@ class DiscoveryEndpoints:
                 "m.set_avatar_url": {"enabled": True},
                 "m.3pid_changes": {"enabled": False},
                 "m.get_login_token": {"enabled": login_tokens},
+                "m.room_versions": {
+                    "default": DEFAULT_ROOM_VERSION,
+                    "available": {version: "stable" for version in ROOM_VERSIONS},
+                },
             }
         }
 

@@ -1,0 +1,1 @@
+"""Sync's pure parts: stream positions and tokens, filters."""

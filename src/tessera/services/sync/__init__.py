@@ -1,0 +1,1 @@
+"""Sync: the notifier (who waits for what) and the response builder."""

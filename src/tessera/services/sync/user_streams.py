@@ -1,0 +1,122 @@
+"""The per-user streams (services/account_data.py, receipts.py, typing.py, presence.py) as
+sync streams, and the notifier as their ``Wakeup``."""
+
+from __future__ import annotations
+
+from tessera.services.account_data import AccountData
+from tessera.services.presence import Presence
+from tessera.services.receipts import Receipts
+from tessera.services.streams import ACCOUNT_DATA, PRESENCE, RECEIPTS, TYPING, StreamChange
+from tessera.services.sync.notifier import Notifier, room_key, user_key
+from tessera.services.sync.streams import SyncParts, SyncRequest
+from tessera.services.typing import Typing
+from tessera.storage.ports import Store
+
+
+def unchanged(since: int | None, until: int) -> bool:
+    """An incremental sync whose stream has not moved: nothing to read."""
+    return since is not None and until <= since
+
+
+class NotifierWakeup:
+    """A stream change wakes the syncs of the users and rooms it names."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
+    def __call__(self, change: StreamChange) -> None:
+        keys = [user_key(u) for u in change.user_ids] + [room_key(r) for r in change.room_ids]
+        self._notifier.notify(keys)
+
+
+class AccountDataStream:
+    name = ACCOUNT_DATA
+
+    def __init__(self, account_data: AccountData) -> None:
+        self._service = account_data
+
+    async def current_position(self) -> int:
+        return await self._service.current_position()
+
+    async def collect(
+        self, request: SyncRequest, since: int | None, until: int, parts: SyncParts
+    ) -> None:
+        if unchanged(since, until):
+            return  # (a 0 ``since`` would otherwise read as "initial": push rules again)
+        changes = await self._service.changes_for(request.user_id, since or 0, until)
+        parts.account_data += [{"type": t, "content": c} for t, c in changes.global_.items()]
+        for room_id, by_type in changes.rooms.items():
+            parts.room_account_data.setdefault(room_id, []).extend(
+                {"type": t, "content": c} for t, c in by_type.items()
+            )
+
+
+class ReceiptStream:
+    name = RECEIPTS
+
+    def __init__(self, receipts: Receipts) -> None:
+        self._service = receipts
+
+    async def current_position(self) -> int:
+        return await self._service.current_position()
+
+    async def collect(
+        self, request: SyncRequest, since: int | None, until: int, parts: SyncParts
+    ) -> None:
+        if unchanged(since, until):
+            return
+        rooms = request.joined_room_ids
+        changes = await self._service.changes_for(request.user_id, rooms, since or 0, until)
+        for room_id, content in changes.items():
+            parts.ephemeral.setdefault(room_id, []).append(
+                {"type": "m.receipt", "content": content}
+            )
+
+
+class TypingStream:
+    name = TYPING
+
+    def __init__(self, typing: Typing) -> None:
+        self._service = typing
+
+    async def current_position(self) -> int:
+        return await self._service.current_position()
+
+    async def collect(
+        self, request: SyncRequest, since: int | None, until: int, parts: SyncParts
+    ) -> None:
+        if unchanged(since, until):
+            return
+        changes = await self._service.changes_for(request.joined_room_ids, since or 0, until)
+        for room_id, typists in changes.items():
+            parts.ephemeral.setdefault(room_id, []).append(
+                {"type": "m.typing", "content": {"user_ids": typists}}
+            )
+
+
+class PresenceStream:
+    """Presence of the user and of everyone they share a joined room with."""
+
+    name = PRESENCE
+
+    def __init__(self, presence: Presence, store: Store) -> None:
+        self._service = presence
+        self._store = store
+
+    async def current_position(self) -> int:
+        return await self._service.current_position()
+
+    async def collect(
+        self, request: SyncRequest, since: int | None, until: int, parts: SyncParts
+    ) -> None:
+        if unchanged(since, until):
+            return
+        users = {request.user_id}
+        async with self._store.read() as txn:
+            for membership in await txn.memberships.rooms_of(request.user_id, "join"):
+                users.update(
+                    m.user_id
+                    for m in await txn.memberships.members(membership.room_id)
+                    if m.membership == "join"
+                )
+        parts.presence += await self._service.changes_for(users, since or 0, until)
