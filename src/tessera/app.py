@@ -67,6 +67,8 @@ class Application:
     jwt_keys: JwtKeys | None = None
     #: The account data, receipts, typing and presence parts of a sync.
     user_streams: UserStreams | None = None
+    #: Who waits on ``/sync``; closed when the server starts shutting down.
+    notifier: Notifier | None = None
 
 
 def open_database(config: DatabaseConfig) -> Database:
@@ -265,4 +267,4 @@ def build_app(
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams)
+    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams, chat.notifier)
