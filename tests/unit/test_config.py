@@ -649,3 +649,17 @@ def test_a_null_listener_path_is_the_same_as_none() -> None:
     config = parse_config({"server_name": "example.com", "listeners": [listener]}, Path("."))
 
     assert config.listeners[0].port == 8008
+
+
+def test_rc_message_and_rc_joins_are_read_with_synapses_defaults() -> None:
+    config = parse(
+        rc_message={"per_second": 1.5, "burst_count": 4},
+        rc_joins={"local": {"burst_count": 3}},
+    )
+    assert (config.rc_message.per_second, config.rc_message.burst_count) == (1.5, 4)
+    assert (config.rc_joins.local.per_second, config.rc_joins.local.burst_count) == (0.1, 3)
+    assert config.rc_joins.remote.burst_count == 10
+    defaults = parse()
+    assert (defaults.rc_message.per_second, defaults.rc_message.burst_count) == (0.2, 10)
+    error = error_of(rc_joins={"local": {"burst_count": 0}})
+    assert "rc_joins.local.burst_count" in str(error)

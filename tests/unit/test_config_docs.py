@@ -48,6 +48,8 @@ CONFIGS: list[dict[str, Any]] = [
         "password_config": {"enabled": True},
         "login_via_existing_session": {"enabled": True},
         "rc_login": {"address": {}, "account": {}, "failed_attempts": {}},
+        "rc_message": {},
+        "rc_joins": {"local": {}, "remote": {}},
     },
     {
         "server_name": "example.com",
@@ -177,6 +179,9 @@ OWNERS: dict[str, Callable[[Defaults], object]] = {
     "rc_login.address": lambda d: d.sqlite.rc_login.address,
     "rc_login.account": lambda d: d.sqlite.rc_login.account,
     "rc_login.failed_attempts": lambda d: d.sqlite.rc_login.failed_attempts,
+    "rc_message": lambda d: d.sqlite.rc_message,
+    "rc_joins.local": lambda d: d.sqlite.rc_joins.local,
+    "rc_joins.remote": lambda d: d.sqlite.rc_joins.remote,
 }
 
 
