@@ -3,7 +3,9 @@
 ``tests/e2e/js/chat.mjs`` logs two users in with ``org.matrix.login.jwt`` through the SDK's
 ``loginRequest``, starts both clients (no crypto) until they reach ``PREPARED``; Alice
 creates a public room, Bob joins it, and a message goes each way, each received through the
-SDK's own sync loop. The script prints what each client saw; the asserts are here.
+SDK's own sync loop; Alice renames the room and redacts her message, and Bob's client sees
+both; Bob leaves, and Alice's client sees him go. The script prints what each client saw;
+the asserts are here.
 
 The SDK is pinned in ``tests/e2e/js/package-lock.json`` and installed with ``npm ci`` into
 ``tests/e2e/js/node_modules`` (ignored by git) the first time this runs, and again whenever
@@ -128,6 +130,11 @@ def test_two_js_sdk_clients_chat(node: str, server: tuple[ServerProcess, str]) -
     both = [["@alice:localhost", "hello from alice"], ["@bob:localhost", "hi from bob"]]
     assert alice["timeline"] == both
     assert bob["timeline"] == both
+
+    # Bob's client applied the rename and the redaction it synced; Alice's saw Bob leave.
+    assert seen["renamed"] == "js-sdk coffee"
+    assert seen["redacted"] == {"isRedacted": True, "content": {}}
+    assert seen["membersAfterLeave"] == ["@alice:localhost"]
 
     # Everything the SDK asked for on its way to PREPARED and after was answered.
     assert refused_requests(process.output) == []

@@ -1,4 +1,5 @@
-// Two matrix-js-sdk clients chat on a real Tessera, driven by tests/e2e/test_js_sdk.py.
+// Two matrix-js-sdk clients chat on a real Tessera, driven by tests/e2e/test_js_sdk.py:
+// JWT login, PREPARED, a room, a join, messages both ways, a rename, a redaction, a leave.
 //
 // Usage: node chat.mjs <homeserver URL> <alice's JWT> <bob's JWT>
 // Prints one JSON object on stdout: what each client saw. Any failure exits non-zero with
@@ -57,16 +58,26 @@ function receives(client, roomId, body) {
   });
 }
 
-function joined(client, roomId, userId) {
+// Resolves once `client` emits `name` with arguments that `matches` accepts.
+function emits(client, name, matches) {
   return new Promise((resolve) => {
-    const check = (event, member) => {
-      if (member.roomId === roomId && member.userId === userId && member.membership === "join") {
-        client.off(sdk.RoomMemberEvent.Membership, check);
-        resolve();
+    const check = (...args) => {
+      if (matches(...args)) {
+        client.off(name, check);
+        resolve(args);
       }
     };
-    client.on(sdk.RoomMemberEvent.Membership, check);
+    client.on(name, check);
   });
+}
+
+function membership(client, roomId, userId, state) {
+  return emits(
+    client,
+    sdk.RoomMemberEvent.Membership,
+    (_event, member) =>
+      member.roomId === roomId && member.userId === userId && member.membership === state,
+  );
 }
 
 const alice = await loggedIn(aliceJwt);
@@ -76,7 +87,7 @@ try {
     name: "js-sdk tea",
     preset: sdk.Preset.PublicChat,
   });
-  const aliceSeesBob = joined(alice.client, roomId, bob.login.user_id);
+  const aliceSeesBob = membership(alice.client, roomId, bob.login.user_id, "join");
   await bob.client.joinRoom(roomId);
   await within(aliceSeesBob, "alice to see bob join");
 
@@ -95,17 +106,40 @@ try {
       .getEvents()
       .filter((e) => e.getType() === "m.room.message")
       .map((e) => [e.getSender(), e.getContent().body]);
+  const room = bob.client.getRoom(roomId);
+  const summary = {
+    alice: { userId: alice.login.user_id, states: alice.states, timeline: timeline(alice.client) },
+    bob: { userId: bob.login.user_id, states: bob.states, timeline: timeline(bob.client) },
+    roomId,
+    roomName: room.name,
+    members: room.getJoinedMembers().map((m) => m.userId).sort(),
+    received: { bob: atBob, alice: atAlice },
+  };
 
-  console.log(
-    JSON.stringify({
-      alice: { userId: alice.login.user_id, states: alice.states, timeline: timeline(alice.client) },
-      bob: { userId: bob.login.user_id, states: bob.states, timeline: timeline(bob.client) },
-      roomId,
-      roomName: bob.client.getRoom(roomId).name,
-      members: bob.client.getRoom(roomId).getJoinedMembers().map((m) => m.userId).sort(),
-      received: { bob: atBob, alice: atAlice },
-    }),
+  // Alice renames the room and redacts her message; Bob's client sees both through sync.
+  const bobSeesName = emits(bob.client, sdk.RoomEvent.Name, (r) => r.name === "js-sdk coffee");
+  await alice.client.setRoomName(roomId, "js-sdk coffee");
+  await within(bobSeesName, "bob to see the new room name");
+  summary.renamed = room.name;
+  const bobSeesRedaction = emits(
+    bob.client,
+    sdk.RoomEvent.Redaction,
+    (event, r) => r?.roomId === roomId && event.event.redacts === atBob.eventId,
   );
+  await alice.client.redactEvent(roomId, atBob.eventId, undefined, { reason: "typo" });
+  await within(bobSeesRedaction, "bob to see the redaction");
+  const redacted = room.findEventById(atBob.eventId);
+  summary.redacted = { isRedacted: redacted.isRedacted(), content: redacted.getContent() };
+
+  // Bob leaves; Alice's client sees him go.
+  const aliceSeesLeave = membership(alice.client, roomId, bob.login.user_id, "leave");
+  await bob.client.leave(roomId);
+  await within(aliceSeesLeave, "alice to see bob leave");
+  summary.membersAfterLeave = alice.client
+    .getRoom(roomId)
+    .getJoinedMembers()
+    .map((m) => m.userId);
+  console.log(JSON.stringify(summary));
 } finally {
   alice.client.stopClient();
   bob.client.stopClient();
