@@ -40,7 +40,7 @@ pytest: $(VENV)/.installed-dev
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/e2e/js/node_modules
 
 # The key tables of docs/configuration.md are generated from src/tessera/config/reference.py;
 # tests/unit/test_config_docs.py fails until this has been run after a change there.

@@ -75,6 +75,8 @@ class Application:
     jwt_keys: JwtKeys | None = None
     #: The account data, receipts, typing and presence parts of a sync.
     user_streams: UserStreams | None = None
+    #: Who waits on ``/sync``; closed when the server starts shutting down.
+    notifier: Notifier | None = None
 
 
 def open_database(config: DatabaseConfig, *, for_migrations: bool = False) -> Database:
@@ -294,4 +296,4 @@ def build_app(
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams)
+    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams, chat.notifier)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -69,7 +69,25 @@ async def serve(
     # The app's lifespan closes the database: uvicorn runs it before it
     # re-raises SIGTERM on itself, which a `finally` here would not survive.
     config = uvicorn_config(app.asgi, read_timeout_s, limits, lifespan="on")
-    await uvicorn.Server(config).serve(sockets=sockets)
+    server = _Server(config)
+    if app.notifier is not None:
+        server.on_shutdown = app.notifier.close
+    await server.serve(sockets=sockets)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the app first when it starts shutting down.
+
+    uvicorn waits for every open request before the app's lifespan hears of the shutdown:
+    too late for long polls, which would hold it up to their timeout.
+    """
+
+    on_shutdown: Callable[[], None] | None = None
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.on_shutdown is not None:
+            self.on_shutdown()
+        await super().shutdown(sockets)
 
 
 def uvicorn_config(

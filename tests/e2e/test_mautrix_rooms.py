@@ -91,12 +91,19 @@ async def test_two_mautrix_clients_chat(
     assert "hello from mautrix" in messages(bob_sync, room_id)
     await bob.send_text(room_id, "hi alice")
     alice_sync = await alice.sync(timeout=0)
+    assert messages(alice_sync, room_id) == ["hello from mautrix", "hi alice"]
+    joined = alice_sync["rooms"]["join"][room_id]
+    assert joined["summary"]["m.joined_member_count"] == 2
     alice_sync = await alice.sync(since=alice_sync["next_batch"], timeout=0)
     assert messages(alice_sync, room_id) == []  # nothing new: no room in the sync
 
     await alice.send_state_event(room_id, EventType.ROOM_NAME, {"name": "Coffee"})
     name = await bob.get_state_event(room_id, EventType.ROOM_NAME)
     assert isinstance(name, RoomNameStateEventContent) and name.name == "Coffee"
+    bob_sync = await bob.sync(since=bob_sync["next_batch"], timeout=5000)
+    timeline = bob_sync["rooms"]["join"][room_id]["timeline"]["events"]
+    renames = [e["content"]["name"] for e in timeline if e["type"] == "m.room.name"]
+    assert renames == ["Coffee"]
 
     redaction = await alice.redact(room_id, sent, reason="typo")
     page = await bob.get_messages(room_id, PaginationDirection.BACKWARD, limit=50)
@@ -109,6 +116,13 @@ async def test_two_mautrix_clients_chat(
     await bob.leave_room(room_id)
     bob_sync = await bob.sync(since=bob_sync["next_batch"], timeout=5000)
     assert room_id in bob_sync["rooms"]["leave"]
+    alice_sync = await alice.sync(since=alice_sync["next_batch"], timeout=5000)
+    timeline = alice_sync["rooms"]["join"][room_id]["timeline"]["events"]
+    left = [e["state_key"] for e in timeline if e["type"] == "m.room.member"]
+    assert left == ["@bob:localhost"]
+    assert [e["content"]["membership"] for e in timeline if e["type"] == "m.room.member"] == [
+        "leave"
+    ]
     assert await bob.get_joined_rooms() == []
     assert await alice.get_joined_rooms() == [room_id]
 

@@ -34,3 +34,12 @@ def test_other_workers_payloads_wake_the_named_keys_or_everyone() -> None:
     with notifier.listen([room_key("!z")]) as z:
         WakeChannel(notifier).heard(encode(["x" * 8000]))  # too long to name: everyone
         assert z.changed.is_set()
+
+
+def test_close_wakes_every_waiter_and_marks_the_notifier_closing() -> None:
+    notifier = Notifier()
+    with notifier.listen([room_key("!a")]) as a, notifier.listen([user_key("@u:x")]) as u:
+        assert not notifier.closing
+        notifier.close()
+        assert a.changed.is_set() and u.changed.is_set()
+    assert notifier.closing  # a sync that starts now answers without waiting

@@ -42,6 +42,8 @@ class Waiter:
 class Notifier:
     def __init__(self) -> None:
         self._waiters: dict[str, set[Waiter]] = {}
+        #: Set by ``close``: the server is stopping, and waiting syncs should answer now.
+        self.closing = False
 
     @contextlib.contextmanager
     def listen(self, keys: Iterable[str]) -> Iterator[Waiter]:
@@ -70,6 +72,16 @@ class Notifier:
         for waiters in self._waiters.values():
             for waiter in waiters:
                 waiter.changed.set()
+
+    def close(self) -> None:
+        """The server is shutting down: wake every waiter, and let none wait from now on.
+
+        A long poll holds its request open for up to its timeout; the server's graceful
+        shutdown waits for every open request, so without this a restart took as long as
+        the longest ``/sync`` timeout (30 s for matrix-js-sdk).
+        """
+        self.closing = True
+        self.notify_all()
 
     @property
     def waiting(self) -> int:

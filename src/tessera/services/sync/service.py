@@ -64,6 +64,8 @@ class Sync:
                 remaining = deadline - time.monotonic()
                 if since is None or params.full_state or not parts.is_empty() or remaining <= 0:
                     return _response(token, parts)
+                if self._notifier.closing:  # shutting down: answer what there is, now
+                    return _response(token, parts)
                 if not await waiter.wait(remaining):
                     return _response(token, parts)
 
