@@ -1,6 +1,6 @@
 """The sync-fanout scenario: listeners long-poll /sync in one room while senders send.
 
-Senders send open-loop at a fixed rate per step (10, 25, 50 … messages/s, each step
+Senders send open-loop at a fixed rate per step (10, 25, 50, 75 … messages/s, each step
 --duration seconds); latency is from a message's *scheduled* send time to the moment a
 listener's /sync answer carrying it arrives, so a server that falls behind cannot hide it
 (no coordinated omission). A step is sustained when every listener got every acknowledged
@@ -23,7 +23,7 @@ from typing import Any
 from bench.matrix_client import Client, bodies, clients, message
 from bench.outcome import Window, _percentile
 
-RATES = (10, 25, 50, 100, 250, 500, 1000, 2000, 4000)
+RATES = (10, 25, 50, 75, 100, 250, 500, 1000, 1500, 2000, 3000, 4000)
 SENDER_USERS, CONNECTIONS_PER_SENDER = 2, 8
 P99_LIMIT_MS = 1000.0
 DRAIN_S = 5.0
