@@ -33,6 +33,7 @@ import platform
 import secrets
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,8 @@ from typing import Any
 import yaml
 
 from bench.load import HS256_SCENARIOS, VERSIONS, write_rs256_keypair
+from bench.rooms import MAX_USERS
+from bench.rooms import SCENARIOS as ROOM_SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT.parent / "shared" / "peers" / "synapse"
@@ -59,13 +62,28 @@ RATE_TARGETS: list[tuple[str, float | None]] = [
     ("bad-signature", 5.0),
     ("mixed", None),
     ("login-rs256", None),
+    ("send", 10.0),
+    ("sync-fanout", 10.0),
+    ("initial-sync", 10.0),
+    ("messages", 10.0),
 ]
+# What a room scenario's "rate" counts (the login scenarios count requests).
+RATE_UNITS = {
+    "send": "messages/s",
+    "sync-fanout": "sustained messages/s (p99 < 1 s)",
+    "initial-sync": "initial syncs/s",
+    "messages": "500-event walks/s",
+}
 # (scenario, maximum Tessera/Synapse p99 ratio)
 P99_TARGETS: list[tuple[str, float | None]] = [
     ("login-new", 0.1),
     ("login-existing", 0.1),
     ("login-rs256", None),
+    ("sync-fanout", 0.1),
 ]
+P99_UNITS = {"sync-fanout": "delivery p99 ms at 10 messages/s"}
+# Idle RSS after a run with room scenarios, as a fraction of Synapse's at most.
+ROOMS_RSS_RATIO = 1 / 3
 IDLE_RSS_TARGET_MIB = 48.0
 START_TARGET_S = 0.5
 CEILING_TARGET = 0.70
@@ -190,7 +208,7 @@ class Bench:
                 *pin(self.load_cpu),
                 sys.executable,
                 "-m",
-                "bench.load",
+                "bench.rooms" if scenario in ROOM_SCENARIOS else "bench.load",
                 "--url",
                 url,
                 "--scenario",
@@ -237,6 +255,11 @@ class Bench:
                         f"{scenario}: {outcome['unexpected']} unexpected statuses "
                         f"{outcome['statuses']}"
                     )
+                if outcome.get("lost") or outcome.get("duplicated"):
+                    result.problems.append(
+                        f"{scenario}: {outcome['lost']} events lost,"
+                        f" {outcome['duplicated']} duplicated"
+                    )
                 if outcome["pool_exhausted"]:
                     result.problems.append(f"{scenario}: {'; '.join(outcome['notes'])}")
             if not alive():
@@ -260,6 +283,9 @@ class Bench:
         # generator logs in thousands of times a second from one address.
         unlimited = {"per_second": 1_000_000, "burst_count": 1_000_000}
         data["rc_login"] = {k: unlimited for k in ("address", "account", "failed_attempts")}
+        # Likewise for the room scenarios, as Synapse's are lifted (synapse_overrides).
+        data["rc_message"] = unlimited
+        data["rc_joins"] = {"local": unlimited, "remote": unlimited}
         if rs256:
             data["jwt_config"]["algorithm"] = "RS256"
             data["jwt_config"]["secret"] = self.public_pem.read_text()
@@ -323,6 +349,7 @@ class Bench:
                 secret=secret,
                 alive=lambda: process.poll() is None,
             )
+            time.sleep(self.args.settle)  # idle RSS after the run
             result.rss_after_load_mib = (proc_status_kib(process.pid, "VmRSS") or 0) / 1024
             result.peak_rss_mib = (proc_status_kib(process.pid, "VmHWM") or 0) / 1024
         finally:
@@ -442,6 +469,8 @@ class Bench:
         pid, result.fresh, reported = self.start_synapse(env)
         result.extra["start.sh STARTUP_S (fresh)"] = reported
         self.stop_synapse(pid, data)
+        if any(s in ROOM_SCENARIOS for s in scenarios):
+            synapse_overrides(data / "homeserver.db", scenarios)
         self.log("Synapse: restart on the same data dir")
         pid, result.restart, reported = self.start_synapse(env)
         result.extra["start.sh STARTUP_S (restart)"] = reported
@@ -454,6 +483,7 @@ class Bench:
                 secret=secret,
                 alive=lambda: Path(f"/proc/{pid}").exists(),
             )
+            time.sleep(self.args.settle)  # idle RSS after the run
             result.rss_after_load_mib = (proc_status_kib(pid, "VmRSS") or 0) / 1024
             result.peak_rss_mib = (proc_status_kib(pid, "VmHWM") or 0) / 1024
         finally:
@@ -535,6 +565,29 @@ class Bench:
         return result
 
 
+def synapse_overrides(database: Path, scenarios: Sequence[str]) -> None:
+    """Lift Synapse's per-user rate limits for the room scenarios' users.
+
+    start.sh's NO_RATELIMIT=1 raises rc_login only, and rewrites homeserver.yaml on every
+    start; rc_message (0.2/s) and rc_joins would throttle every send and join. A row in
+    ``ratelimit_override`` with messages_per_second 0 is what Synapse's admin API
+    (``override_ratelimit``) writes: that user is then exempt from every per-user limiter.
+    It is read when first needed, so it is written while Synapse is stopped.
+    """
+    rows = [
+        (f"@rb-{scenario}-{n}:localhost", 0, 0)
+        for scenario in scenarios
+        if scenario in ROOM_SCENARIOS
+        for n in range(MAX_USERS)
+    ]
+    with sqlite3.connect(database) as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO ratelimit_override"
+            " (user_id, messages_per_second, burst_count) VALUES (?, ?, ?)",
+            rows,
+        )
+
+
 # ---------------------------------------------------------------------------
 # Reporting
 
@@ -593,6 +646,8 @@ def valid(result: ServerResult | None, scenario: str) -> str:
         return "no result"
     if outcome["unexpected"]:
         return f"{outcome['unexpected']} unexpected statuses"
+    if outcome.get("lost") or outcome.get("duplicated"):
+        return f"{outcome['lost']} lost, {outcome['duplicated']} duplicated events"
     if not outcome["requests"]:
         return "no requests completed"
     return ""
@@ -692,8 +747,17 @@ def report(
         why = valid(tessera, scenario) or (valid(synapse, scenario) if compare else "")
         ok = None if target is None or ratio is None else ratio >= target
         wanted = f"≥ {target:g}x Synapse" if target else "—"
+        label = f"{scenario} {RATE_UNITS.get(scenario, 'req/s')}"
+        digits = 1 if scenario in ("initial-sync", "messages") else 0
         rows.append(
-            [f"{scenario} req/s", fmt(s), fmt(t), fmt(ratio, "x", 1), wanted, verdict(ok, why)]
+            [
+                label,
+                fmt(s, "", digits),
+                fmt(t, "", digits),
+                fmt(ratio, "x", 1),
+                wanted,
+                verdict(ok, why),
+            ]
         )
     for scenario, target in P99_TARGETS:
         s, t = p99(synapse, scenario), p99(tessera, scenario)
@@ -705,7 +769,7 @@ def report(
         wanted = f"≤ {target:g}x Synapse" if target else "—"
         rows.append(
             [
-                f"{scenario} p99 ms",
+                f"{scenario} {P99_UNITS.get(scenario, 'p99 ms')}",
                 fmt(s, "", 1),
                 fmt(t, "", 1),
                 fmt(ratio, "x", 2),
@@ -724,6 +788,20 @@ def report(
                 fmt(ratio_of(s_value, t_value), "x", 2),
                 f"≤ {target:g}{unit}",
                 verdict(ok),
+            ]
+        )
+    if any(rate(tessera, s) is not None for s in ROOM_SCENARIOS):
+        s_rss = synapse.rss_after_load_mib if synapse else None
+        t_rss = tessera.rss_after_load_mib if tessera else None
+        rss_ratio = ratio_of(s_rss, t_rss)
+        rows.append(
+            [
+                "idle RSS after the run",
+                fmt(s_rss, " MiB", 1),
+                fmt(t_rss, " MiB", 1),
+                fmt(rss_ratio, "x", 2),
+                "≤ 1/3 Synapse",
+                verdict(None if rss_ratio is None else rss_ratio <= ROOMS_RSS_RATIO),
             ]
         )
     ceiling, whoami = rate(bare, "whoami"), rate(tessera, "whoami")
@@ -785,7 +863,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument(
         "--scenarios",
-        default=",".join([*HS256_SCENARIOS, "login-rs256"]),
+        default=",".join([*HS256_SCENARIOS, "login-rs256", *ROOM_SCENARIOS]),
         help="comma-separated subset (default: all)",
     )
     p.add_argument("--server-cpu", type=int, default=0)
@@ -806,7 +884,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.peers = args.peers.resolve()
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     for scenario in scenarios:
-        if scenario not in [*HS256_SCENARIOS, "login-rs256"]:
+        if scenario not in [*HS256_SCENARIOS, "login-rs256", *ROOM_SCENARIOS]:
             raise SystemExit(f"unknown scenario {scenario}")
     allowed = os.sched_getaffinity(0)
     if (

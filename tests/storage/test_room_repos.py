@@ -153,7 +153,13 @@ async def test_transaction_ids_and_aliases(room: Database) -> None:
         assert await txn.event_transactions.get(ALICE, "DEVICE", send, "t1") == "$e"
         assert await txn.event_transactions.get(ALICE, "OTHER", send, "t1") is None
         assert await txn.event_transactions.get(ALICE, "DEVICE", f"{ROOM}/send/x", "t1") is None
-        assert await txn.event_transactions.of_event("$e", ALICE, "DEVICE") == "t1"
+        of_events = txn.event_transactions.of_events
+        assert await of_events(["$x", "$e"], ALICE, "DEVICE") == {"$e": "t1"}
+        assert await of_events(["$e"], ALICE, "OTHER") == {}
+        assert await of_events(["$e"], BOB, "DEVICE") == {}
+        # More IDs than one query takes: the one past the first batch is still found.
+        many = [f"$n{i}" for i in range(550)] + ["$e"]
+        assert await of_events(many, ALICE, "DEVICE") == {"$e": "t1"}
         assert await txn.room_aliases.get("#a:test.local") == (ROOM, ALICE)
         assert await txn.room_aliases.of_room(ROOM) == ["#a:test.local"]
     async with room.write() as txn:

@@ -7,7 +7,7 @@ Which events of a range they see is history visibility (core/rooms/visibility.py
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +90,11 @@ async def client_events(
     """The events as ``ClientEvent``s, with ``unsigned``: ``age``, ``redacted_because``,
     and for timelines ``prev_content`` and, on the sender's own echo, ``transaction_id``."""
     result = []
+    own: dict[str, str] = {}
+    if timeline and viewer is not None:
+        mine = [stored.event_id for stored in events if stored.sender == viewer.user_id]
+        if mine:
+            own = await txn.event_transactions.of_events(mine, viewer.user_id, viewer.scope)
     for stored in events:
         unsigned: dict[str, Any] = {"age": max(0, now - int(stored.pdu["origin_server_ts"]))}
         if stored.redacted_by is not None:
@@ -97,22 +102,19 @@ async def client_events(
             if redaction is not None:
                 unsigned["redacted_because"] = client_event(as_event(redaction, version))
         if timeline:
-            await _timeline_unsigned(txn, stored, viewer, unsigned)
+            await _timeline_unsigned(txn, stored, own, unsigned)
         result.append(client_event(as_event(stored, version), unsigned))
     return result
 
 
 async def _timeline_unsigned(
-    txn: Transaction, stored: StoredEvent, viewer: Viewer | None, unsigned: dict[str, Any]
+    txn: Transaction, stored: StoredEvent, own: Mapping[str, str], unsigned: dict[str, Any]
 ) -> None:
     if stored.state_key is not None:
         previous = await txn.events.previous_state(stored)
         if previous is not None:
             unsigned["prev_content"] = dict(previous.content)
             unsigned["replaces_state"] = previous.event_id
-    if viewer is not None and stored.sender == viewer.user_id:
-        txn_id = await txn.event_transactions.of_event(
-            stored.event_id, viewer.user_id, viewer.scope
-        )
-        if txn_id is not None:
-            unsigned["transaction_id"] = txn_id
+    txn_id = own.get(stored.event_id)  # only the viewer's own events are in ``own``
+    if txn_id is not None:
+        unsigned["transaction_id"] = txn_id

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tessera.storage.repos.base import Repo
 
 _GET = (
     "SELECT event_id FROM event_transactions"
     " WHERE user_id = :user_id AND scope = :scope AND request = :request AND txn_id = :txn_id"
 )
-_OF_EVENT = (
-    "SELECT txn_id FROM event_transactions"
-    " WHERE event_id = :event_id AND user_id = :user_id AND scope = :scope"
+_OF_EVENTS = (
+    "SELECT event_id, txn_id FROM event_transactions"
+    " WHERE user_id = :user_id AND scope = :scope AND event_id IN ({ids})"
 )
+#: Event IDs per query: well under SQLite's 32,766 bound variables and a page's size.
+_BATCH = 500
 _ADD = (
     "INSERT INTO event_transactions (user_id, scope, request, txn_id, event_id, created_ts)"
     " VALUES (:user_id, :scope, :request, :txn_id, :event_id, :created_ts)"
@@ -38,8 +42,16 @@ class EventTransactionRepo(Repo):
         }
         await self.sql.run(_ADD, params)
 
-    async def of_event(self, event_id: str, user_id: str, scope: str) -> str | None:
-        """The transaction ID this user's device (or token) sent ``event_id`` with."""
-        params = {"event_id": event_id, "user_id": user_id, "scope": scope}
-        row = await self.sql.row(_OF_EVENT, params)
-        return None if row is None else str(row["txn_id"])
+    async def of_events(self, event_ids: Sequence[str], user_id: str, scope: str) -> dict[str, str]:
+        """The transaction IDs this user's device (or token) sent any of ``event_ids`` with,
+        by event ID: one query per page of events, not one per event (the profile of
+        ``/messages`` and the initial sync in docs/performance.md)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(event_ids), _BATCH):
+            batch = event_ids[start : start + _BATCH]
+            params: dict[str, str] = {"user_id": user_id, "scope": scope}
+            params.update({f"e{i}": event_id for i, event_id in enumerate(batch)})
+            ids = ", ".join(f":e{i}" for i in range(len(batch)))
+            for row in await self.sql.rows(_OF_EVENTS.format(ids=ids), params):
+                found[str(row["event_id"])] = str(row["txn_id"])
+        return found
