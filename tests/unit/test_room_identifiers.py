@@ -1,11 +1,11 @@
-"""Room IDs and aliases as the room endpoints check them (spec: Appendices)."""
+"""``core.rooms.ids``: room IDs, event IDs and aliases (spec: Appendices)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tessera.core.errors import MatrixError
-from tessera.core.rooms.ids import alias_for, is_room_alias, is_room_id
+from tessera.core.rooms.ids import alias_for, is_event_id, is_room_alias, is_room_id
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,53 @@ def test_room_alias_name_becomes_a_local_alias_or_a_400() -> None:
         with pytest.raises(MatrixError) as caught:
             alias_for(bad, "example.com")
         assert caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    "room_id",
+    [
+        "!abc:example.org",
+        "!abc:example.org:8448",
+        "!abc:[::1]:8448",
+        "!abc:127.0.0.1",
+        "!a/b=c+d:example.org",  # the opaque part of an older room ID is anything
+        "!bWFkZSB1cCByZWZlcmVuY2UgaGFzaA",  # room version 12: unpadded URL-safe base64
+        "!abc_-XYZ09",
+    ],
+)
+def test_well_formed_room_ids(room_id: str) -> None:
+    assert is_room_id(room_id)
+
+
+@pytest.mark.parametrize(
+    "room_id",
+    [
+        "",
+        "!",
+        "abc:example.org",
+        "#alias:example.org",
+        "!:example.org",
+        "!abc:",
+        "!abc:exa mple.org",
+        "!abc:example.org:port",
+        "!abc+def",  # not URL-safe base64
+        "!abc=",  # padded
+        "!abc:example.org\x00",
+        "!\ud800:example.org",
+        "!" + "a" * 250 + ":example.org",
+    ],
+)
+def test_malformed_room_ids(room_id: str) -> None:
+    assert not is_room_id(room_id)
+
+
+@pytest.mark.parametrize(
+    "event_id", ["$abc", "$abc:example.org", "$Rqnc-F-dvnEYJTyHq_iKxU2bZ1CI92-kuZq3a5lr5Zg"]
+)
+def test_well_formed_event_ids(event_id: str) -> None:
+    assert is_event_id(event_id)
+
+
+@pytest.mark.parametrize("event_id", ["", "$", "abc", "!abc:hs", "$a\x00", "$" + "a" * 255])
+def test_malformed_event_ids(event_id: str) -> None:
+    assert not is_event_id(event_id)

@@ -16,7 +16,7 @@ from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, N
 from tessera.core.ids import parse_user_id, storable
 from tessera.core.models import Requester
 from tessera.core.push.rules import ruleset
-from tessera.core.room_ids import is_room_id
+from tessera.core.rooms.ids import is_room_id
 from tessera.services.streams import ACCOUNT_DATA, StreamChange, Wakeup, advance, no_wakeup
 from tessera.storage.ports import StreamStore, StreamTransaction
 

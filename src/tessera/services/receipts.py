@@ -12,7 +12,7 @@ from typing import Any
 
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError
 from tessera.core.models import Requester
-from tessera.core.room_ids import is_event_id, is_room_id
+from tessera.core.rooms.ids import is_event_id, is_room_id
 from tessera.core.sync.records import Receipt
 from tessera.services.account_data import FULLY_READ, AccountData
 from tessera.services.clock import Clock, now_ms, system_clock

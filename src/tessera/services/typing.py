@@ -18,7 +18,7 @@ from typing import Any
 from tessera.core.errors import Forbidden, InvalidParam
 from tessera.core.ids import parse_user_id
 from tessera.core.models import Requester
-from tessera.core.room_ids import is_room_id
+from tessera.core.rooms.ids import is_room_id
 from tessera.services.clock import Clock, now_ms, system_clock
 from tessera.services.streams import TYPING, RoomMembership, Wakeup, advance, no_wakeup
 from tessera.storage.ports import StreamStore
