@@ -215,6 +215,15 @@ def build_app(
     discovery = DiscoveryEndpoints(
         authenticator, config.public_baseurl, login_tokens=login_tokens is not None
     )
+    chat = build_chat(
+        config,
+        db,
+        authenticator,
+        clock,
+        limit=lambda name, setting: _rate_limit(db, clock, name, setting),
+        membership=membership,
+        wakeup=wakeup,
+    )
     login = LoginService(
         db,
         config.server_name,
@@ -228,15 +237,7 @@ def build_app(
         offers_login_tokens=login_tokens is not None,
         metrics=metrics,
         forget_user=authenticator.forget_user,
-    )
-    chat = build_chat(
-        config,
-        db,
-        authenticator,
-        clock,
-        limit=lambda name, setting: _rate_limit(db, clock, name, setting),
-        membership=membership,
-        wakeup=wakeup,
+        user_created=chat.auto_join.user_created,
     )
     endpoints = Endpoints(
         login=LoginEndpoints(login, config.server_name, discovery.well_known_body),

@@ -27,6 +27,7 @@ from tessera.services.presence import Presence
 from tessera.services.push_rules import PushRules
 from tessera.services.rate_limits import Limit
 from tessera.services.receipts import Receipts
+from tessera.services.rooms.auto_join import AutoJoin, AutoJoinSettings
 from tessera.services.rooms.create import RoomCreator
 from tessera.services.rooms.directory import RoomDirectory
 from tessera.services.rooms.history import RoomHistory
@@ -62,6 +63,8 @@ class Chat:
     #: The per-user streams in one call (the extras branch's API; sync uses the adapters
     #: of services/sync/user_streams.py).
     user_streams: UserStreams
+    #: Joins users a login creates to ``auto_join_rooms``.
+    auto_join: AutoJoin
 
 
 def build_chat(
@@ -96,16 +99,12 @@ def build_chat(
         TypingStream(typing),
         PresenceStream(presence, db),
     )
+    creator = RoomCreator(writer, server_name, messages)
+    membership_actions = MembershipActions(
+        db, writer, server_name, limit("rc_joins.local", config.rc_joins.local)
+    )
     endpoints = {
-        "rooms": RoomEndpoints(
-            authenticator,
-            RoomCreator(writer, server_name, messages),
-            MembershipActions(
-                db, writer, server_name, limit("rc_joins.local", config.rc_joins.local)
-            ),
-            history,
-            server_name,
-        ),
+        "rooms": RoomEndpoints(authenticator, creator, membership_actions, history, server_name),
         "room_events": RoomEventEndpoints(
             authenticator, sender, RoomStateService(db, sender, clock), history
         ),
@@ -120,4 +119,15 @@ def build_chat(
         ),
     }
     user_streams = UserStreams(db, account_data, receipts, typing, presence)
-    return Chat(endpoints, notifier, typing, user_streams)
+    auto_join = AutoJoin(db, creator, membership_actions, server_name, _auto_join_settings(config))
+    return Chat(endpoints, notifier, typing, user_streams, auto_join)
+
+
+def _auto_join_settings(config: Config) -> AutoJoinSettings:
+    localpart = config.auto_join_mxid_localpart
+    return AutoJoinSettings(
+        rooms=config.auto_join_rooms,
+        autocreate=config.autocreate_auto_join_rooms,
+        preset=config.autocreate_auto_join_room_preset,
+        creator=None if localpart is None else f"@{localpart}:{config.server_name}",
+    )

@@ -712,3 +712,42 @@ def test_rc_message_and_rc_joins_are_read_with_synapses_defaults() -> None:
     assert (defaults.rc_message.per_second, defaults.rc_message.burst_count) == (0.2, 10)
     error = error_of(rc_joins={"local": {"burst_count": 0}})
     assert "rc_joins.local.burst_count" in str(error)
+
+
+def test_auto_join_rooms_are_read_with_synapses_defaults() -> None:
+    config = parse(
+        auto_join_rooms=["#lobby:example.com", "!abc:example.com"],
+        autocreate_auto_join_room_preset="trusted_private_chat",
+        auto_join_mxid_localpart="bot",
+        auto_join_rooms_for_guests=False,
+    )
+    assert config.auto_join_rooms == ("#lobby:example.com", "!abc:example.com")
+    assert config.autocreate_auto_join_room_preset == "trusted_private_chat"
+    assert config.auto_join_mxid_localpart == "bot"
+    assert "auto_join_rooms_for_guests" in config.ignored_keys
+    defaults = parse()
+    assert defaults.auto_join_rooms == ()
+    assert defaults.autocreate_auto_join_rooms is True
+    assert defaults.autocreate_auto_join_room_preset == "public_chat"
+    assert defaults.auto_join_mxid_localpart is None
+
+
+@pytest.mark.parametrize("room", ["lobby", "#lobby", "!", "#a b:example.com", 7])
+def test_an_auto_join_room_that_is_no_alias_or_room_id_is_refused(room: object) -> None:
+    error = error_of(auto_join_rooms=["#ok:example.com", room])
+    assert error.key == "auto_join_rooms[1]"
+
+
+def test_a_private_auto_join_preset_needs_the_user_who_invites() -> None:
+    error = error_of(
+        auto_join_rooms=["#a:example.com"], autocreate_auto_join_room_preset="private_chat"
+    )
+    assert error.key == "auto_join_mxid_localpart"
+    assert "invitations" in str(error)
+    unknown = error_of(autocreate_auto_join_room_preset="public")
+    assert unknown.key == "autocreate_auto_join_room_preset"
+    # Without autocreate no room is made, so no inviter is needed (Synapse's rule).
+    allowed = parse(
+        autocreate_auto_join_rooms=False, autocreate_auto_join_room_preset="private_chat"
+    )
+    assert allowed.auto_join_mxid_localpart is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,10 @@ IMPLEMENTED_KEYS = frozenset(
         "rc_login",
         "rc_message",
         "rc_joins",
+        "auto_join_rooms",
+        "autocreate_auto_join_rooms",
+        "autocreate_auto_join_room_preset",
+        "auto_join_mxid_localpart",
         "enable_metrics",
         "soft_file_limit",
         *SESSION_KEYS,
@@ -91,6 +96,9 @@ _POSTGRES_IGNORED_ARGS = frozenset(
         "application_name",
     }
 )
+_PRESETS = ("public_chat", "private_chat", "trusted_private_chat")
+#: The shape Synapse checks: ``#local:server`` or ``!opaque:server`` (or a v12 ``!hash``).
+_ROOM_ALIAS_OR_ID = re.compile(r"#[^:\s]+:\S+|![^:\s]+(?::\S+)?")
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
@@ -153,6 +161,7 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         rc_login=_login_rate_limits(root.child("rc_login")),
         rc_message=_rate(root.child("rc_message"), RateLimitConfig(0.2, 10)),
         rc_joins=_join_rate_limits(root.child("rc_joins")),
+        **_auto_join(root),
         enable_metrics=enable_metrics,
         max_request_body_size=_positive(root, "max_request_body_size", 64 * 1024),
         request_read_timeout=positive_duration_ms(root, "request_read_timeout", 30_000),
@@ -166,6 +175,32 @@ def parse_config(data: Any, base_dir: Path) -> Config:
         warnings=tuple(warnings),
     )
     return config
+
+
+def _auto_join(root: Section) -> dict[str, Any]:
+    """Synapse's ``auto_join_rooms`` keys, checked as Synapse checks them at startup."""
+    rooms = root.get("auto_join_rooms", list, [])
+    for index, room in enumerate(rooms):
+        if not isinstance(room, str) or not _ROOM_ALIAS_OR_ID.fullmatch(room):
+            raise ConfigError(
+                f"auto_join_rooms[{index}]", "must be a room alias (#a:b) or a room ID (!x:y)"
+            )
+    preset = root.choice("autocreate_auto_join_room_preset", _PRESETS) or "public_chat"
+    localpart = root.optional("auto_join_mxid_localpart", str) or None
+    autocreate = root.get("autocreate_auto_join_rooms", bool, True)
+    if autocreate and preset != "public_chat" and localpart is None:
+        # Synapse's rule: a private room needs a local user to invite the new users.
+        raise ConfigError(
+            "auto_join_mxid_localpart",
+            "required when autocreate_auto_join_room_preset is private_chat or "
+            "trusted_private_chat: invitations need to be made by a local user",
+        )
+    return {
+        "auto_join_rooms": tuple(rooms),
+        "autocreate_auto_join_rooms": autocreate,
+        "autocreate_auto_join_room_preset": preset,
+        "auto_join_mxid_localpart": localpart,
+    }
 
 
 def _ignored_top_level_keys(root: Section) -> tuple[str, ...]:

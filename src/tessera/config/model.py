@@ -213,6 +213,13 @@ class Config:
     #: Events a user sends (messages, state, redactions, room creation), Synapse's default.
     rc_message: RateLimitConfig = RateLimitConfig(0.2, 10)
     rc_joins: JoinRateLimits = JoinRateLimits()
+    #: Rooms (aliases or IDs) every user joins when created (Synapse's registration keys).
+    auto_join_rooms: tuple[str, ...] = ()
+    #: Whether a missing local alias of ``auto_join_rooms`` is created, with this preset.
+    autocreate_auto_join_rooms: bool = True
+    autocreate_auto_join_room_preset: str = "public_chat"
+    #: The local user who creates (and invites into) auto-join rooms; None: the new user.
+    auto_join_mxid_localpart: str | None = None
     #: Tessera's own: request bodies above this many bytes get 413 M_TOO_LARGE.
     max_request_body_size: int = 64 * 1024
     #: Tessera's own: milliseconds a client has to send a request's whole body (else 408).

@@ -789,6 +789,48 @@ RC_JOINS = Group(
     ),
 )
 
+AUTO_JOIN = Group(
+    "Auto-join rooms",
+    "",
+    "Synapse's registration keys for the rooms every new user joins: a user created by a "
+    "JWT login joins them right after that login (a failure is logged, never refused to the "
+    "login). `auto_join_rooms_for_guests` and `autocreate_auto_join_rooms_federated` are "
+    "accepted and ignored (no guests, no federation).",
+    (
+        Key(
+            "auto_join_rooms",
+            "list of strings",
+            "[]",
+            SYNAPSE,
+            "room aliases (`#a:example.com`) or room IDs the new user joins, in order",
+        ),
+        Key(
+            "autocreate_auto_join_rooms",
+            BOOLEAN,
+            "true",
+            SYNAPSE,
+            "create a listed alias of this server that does not exist yet, with that alias",
+        ),
+        Key(
+            "autocreate_auto_join_room_preset",
+            STRING,
+            "public_chat",
+            SYNAPSE,
+            "the `createRoom` preset of those rooms: `public_chat`, `private_chat` or "
+            "`trusted_private_chat` (the last two need `auto_join_mxid_localpart`)",
+        ),
+        Key(
+            "auto_join_mxid_localpart",
+            STRING,
+            None,
+            SYNAPSE,
+            "the local user who creates the rooms and invites new users into rooms they "
+            "cannot join on their own",
+            unset="the new user creates them",
+        ),
+    ),
+)
+
 #: In the order docs/configuration.md shows them.
 GROUPS: tuple[Group, ...] = (
     TOP_LEVEL,
@@ -802,6 +844,7 @@ GROUPS: tuple[Group, ...] = (
     RC_LOGIN,
     RC_MESSAGE,
     RC_JOINS,
+    AUTO_JOIN,
 )
 
 

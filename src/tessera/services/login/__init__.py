@@ -8,7 +8,7 @@ half-made behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +56,11 @@ class LoginService:
         offers_login_tokens: bool = False,
         metrics: Metrics | None = None,
         forget_user: Callable[[str], None] | None = None,
+        user_created: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._forget_user = forget_user
+        #: Runs after the login that created a user commits (auto-join rooms); never raises.
+        self._user_created = user_created
         self._next_replay_purge_ms = 0
         self._limits = limits
         self._metrics = metrics
@@ -123,6 +126,8 @@ class LoginService:
             )
         if admin_changed and self._forget_user is not None:
             self._forget_user(user.user_id)  # cached requesters carry the admin flag
+        if created and self._user_created is not None:
+            await self._user_created(user.user_id)
         return LoginResult(
             user_id=user.user_id,
             device_id=device_id,

@@ -49,9 +49,15 @@ class RoomCreator:
         #: ``rc_message``: creating a room counts as one action, as in Synapse.
         self._limit = limit
 
-    async def create(self, who: Requester, request: RoomRequest, alias: str | None) -> str:
-        """Create the room, binding ``alias`` (validated) in the same transaction; its ID."""
-        await self._limit.acquire(who.user_id)
+    async def create(
+        self, who: Requester, request: RoomRequest, alias: str | None, *, ratelimit: bool = True
+    ) -> str:
+        """Create the room, binding ``alias`` (validated) in the same transaction; its ID.
+
+        ``ratelimit=False`` is for the server acting on its own (auto-join rooms), as Synapse's.
+        """
+        if ratelimit:
+            await self._limit.acquire(who.user_id)
         version = ROOM_VERSIONS.get(request.room_version or DEFAULT_ROOM_VERSION)
         if version is None:
             raise MatrixError(

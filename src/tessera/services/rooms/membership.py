@@ -28,10 +28,11 @@ class MembershipActions:
         #: ``rc_joins.local``, per user.
         self._joins = joins
 
-    async def join(self, who: Requester, room_id_or_alias: str) -> str:
-        """Join a room by ID or alias; the room ID."""
+    async def join(self, who: Requester, room_id_or_alias: str, *, ratelimit: bool = True) -> str:
+        """Join a room by ID or alias; the room ID. ``ratelimit=False``: a server-made join."""
         room_id = await self.resolve(room_id_or_alias)
-        await self._joins.acquire(who.user_id)
+        if ratelimit:
+            await self._joins.acquire(who.user_id)
         content: dict[str, Any] = {"membership": "join"}
         async with self._store.read() as txn:
             user = await txn.users.get(who.user_id)
