@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.rooms_support import Client, client, q
@@ -112,3 +113,13 @@ async def test_a_private_room_is_created_by_the_configured_user_who_invites_new_
             alice.user_id: "join",
             bob.user_id: "join",
         }
+
+
+async def test_new_users_logging_in_at_once_end_up_in_one_room(start_server: StartServer) -> None:
+    async with start_server(auto_join_rooms=(LOBBY,)) as server:
+        names = ("alice", "bob", "carol")
+        users = await asyncio.gather(*(client(server, name) for name in names))
+
+        rooms = [await joined_rooms(user) for user in users]
+        resolved = (await alias_target(server, LOBBY)).json()["room_id"]
+        assert rooms == [[resolved]] * len(names)
