@@ -254,7 +254,16 @@ def build_app(
         health=HealthEndpoint(db.ping),
         admin=AdminEndpoints(
             authenticator,
-            Admin(db, config.server_name, authenticator, accounts, passwords, last_seen, clock),
+            Admin(
+                db,
+                config.server_name,
+                authenticator,
+                accounts,
+                passwords,
+                last_seen,
+                clock,
+                user_created=chat.auto_join.user_created,
+            ),
             threepids,
         ),
         get_token=login_tokens is not None,

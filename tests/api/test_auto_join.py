@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.api.rooms_support import Client, client, q
-from tests.api.support import assert_error
+from tests.api.support import admin_headers, assert_error
 from tests.conftest import LiveServer, StartServer
 
 LOBBY = "#lobby:test.local"
@@ -123,3 +123,18 @@ async def test_new_users_logging_in_at_once_end_up_in_one_room(start_server: Sta
         rooms = [await joined_rooms(user) for user in users]
         resolved = (await alias_target(server, LOBBY)).json()["room_id"]
         assert rooms == [[resolved]] * len(names)
+
+
+async def test_a_user_the_admin_api_creates_joins_too(start_server: StartServer) -> None:
+    async with start_server(auto_join_rooms=(LOBBY,)) as server:
+        headers = await admin_headers(server)  # @root's login creates the room
+        room_id = (await alias_target(server, LOBBY)).json()["room_id"]
+        made = await server.client.put(
+            "/_synapse/admin/v2/users/@dora:test.local", headers=headers, json={}
+        )
+        assert made.status_code == 201, made.text
+
+        members = await server.client.get(
+            f"/_matrix/client/v3/rooms/{q(room_id)}/joined_members", headers=headers
+        )
+        assert "@dora:test.local" in members.json()["joined"]

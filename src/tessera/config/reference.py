@@ -793,8 +793,9 @@ AUTO_JOIN = Group(
     "Auto-join rooms",
     "",
     "Synapse's registration keys for the rooms every new user joins: a user created by a "
-    "JWT login joins them right after that login (a failure is logged, never refused to the "
-    "login). `auto_join_rooms_for_guests` and `autocreate_auto_join_rooms_federated` are "
+    "JWT login (or the admin API) joins them right after it is created; a failure is logged "
+    "and never fails the login. See [rooms.md](rooms.md). `auto_join_rooms_for_guests` "
+    "and `autocreate_auto_join_rooms_federated` are "
     "accepted and ignored (no guests, no federation).",
     (
         Key(

@@ -6,7 +6,7 @@ admin, so no endpoint can forget the check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from tessera.core.errors import ErrCode, Forbidden, InvalidParam, MatrixError, NotFound
@@ -58,7 +58,12 @@ class Admin:
         passwords: Passwords,
         last_seen: LastSeen,
         clock: Clock,
+        *,
+        user_created: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        #: Runs after a PUT that created a user commits (auto-join rooms, as Synapse's
+        #: ``register_user`` does for the admin API too); never raises.
+        self._user_created = user_created
         self._store = store
         self._server_name = server_name
         self._auth = authenticator
@@ -155,6 +160,8 @@ class Admin:
             await self._accounts.deactivate_user(user_id)
         # Admin flags and devices may have changed: cached tokens must be re-read.
         self._auth.forget_user(user_id)
+        if created and not changes.deactivated and self._user_created is not None:
+            await self._user_created(user_id)
         return created
 
     async def external_ids(self, requester: Requester, user_id: str) -> Sequence[ExternalId]:
