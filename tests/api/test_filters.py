@@ -83,7 +83,7 @@ async def test_filters_of_other_users_are_forbidden(server: LiveServer) -> None:
         ({"event_fields": "type"}, "event_fields"),
         ({"event_format": "xml"}, "event_format"),
         ({"room": []}, "room"),
-        ({"room": {"timeline": {"limit": 0}}}, "room.timeline.limit"),
+        ({"room": {"timeline": {"limit": -1}}}, "room.timeline.limit"),
         ({"room": {"timeline": {"limit": "10"}}}, "room.timeline.limit"),
         ({"room": {"state": {"types": [1]}}}, "room.state.types"),
         ({"room": {"ephemeral": {"lazy_load_members": "yes"}}}, "room.ephemeral.lazy_load_members"),

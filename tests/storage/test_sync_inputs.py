@@ -43,7 +43,7 @@ async def test_a_sync_filter_by_id_inline_or_none(users: Database) -> None:
     [
         ("{not json", 400, "M_BAD_JSON"),
         ('{"room": []}', 400, "M_BAD_JSON"),
-        ('  {"room": {"timeline": {"limit": 0}}}', 400, "M_BAD_JSON"),
+        ('  {"room": {"timeline": {"limit": -1}}}', 400, "M_BAD_JSON"),
         ("abc", 400, "M_INVALID_PARAM"),
         ("424242", 404, "M_NOT_FOUND"),
     ],

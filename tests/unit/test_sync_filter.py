@@ -157,7 +157,7 @@ def test_events_without_a_type_pass_only_unrestricted_filters() -> None:
         ({"event_format": None}, "event_format"),
         ({"presence": []}, "presence"),
         ({"presence": None}, "presence"),
-        ({"presence": {"limit": 0}}, "presence.limit"),
+        ({"presence": {"limit": -1}}, "presence.limit"),
         ({"presence": {"limit": -3}}, "presence.limit"),
         ({"presence": {"limit": 2.5}}, "presence.limit"),
         ({"presence": {"limit": True}}, "presence.limit"),
@@ -192,3 +192,10 @@ def test_a_pattern_without_a_star_matches_only_itself(pattern: str, event_type: 
 @given(prefix=_TYPE.map(lambda s: s.replace("*", "")), rest=st.text(max_size=12))
 def test_a_trailing_star_matches_every_continuation(prefix: str, rest: str) -> None:
     assert EventFilter(types=(prefix + "*",)).matches({"type": prefix + rest})
+
+
+def test_a_limit_of_zero_asks_for_none_as_in_synapse() -> None:
+    parsed = parse_filter({"room": {"account_data": {"limit": 0}, "timeline": {"limit": 0}}})
+
+    assert parsed.room.account_data.limit == 0
+    assert parsed.room.timeline.limit == 0

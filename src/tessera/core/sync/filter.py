@@ -151,9 +151,10 @@ def _room_event_filter(raw: Mapping[str, Any], where: str) -> RoomEventFilter:
 
 def _event_fields(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     limit = raw.get("limit")
-    # bool is an int to Python, not to JSON; a limit of 0 would make sync useless.
-    if "limit" in raw and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise FilterError(f"'{where}limit' must be a positive integer")
+    # bool is an int to Python, not to JSON. 0 is allowed, as Synapse allows it: it is how a
+    # client asks for none of a kind (a timeline of 0 events, no room account data).
+    if "limit" in raw and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise FilterError(f"'{where}limit' must be a non-negative integer")
     return {
         "limit": limit,
         "types": _strings(raw, "types", where),
