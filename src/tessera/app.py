@@ -46,7 +46,6 @@ from tessera.services.streams import RoomMembership, Wakeup
 from tessera.services.sync.notifier import Notifier
 from tessera.services.threepids import Threepids
 from tessera.services.uia import UserInteractiveAuth
-from tessera.services.user_streams import UserStreams
 from tessera.storage.database import (
     COMMAND_TIMEOUT,
     CONNECT_TIMEOUT,
@@ -73,8 +72,6 @@ class Application:
     last_seen: LastSeen
     #: Fetches and reloads JWT keys; the lifespan starts and stops it.
     jwt_keys: JwtKeys | None = None
-    #: The account data, receipts, typing and presence parts of a sync.
-    user_streams: UserStreams | None = None
     #: Who waits on ``/sync``; closed when the server starts shutting down.
     notifier: Notifier | None = None
 
@@ -306,4 +303,4 @@ def build_app(
     )
     frontend.fast_routes = fast_routes(endpoints)
     frontend.listen_on((listener.port, listener) for listener in config.listeners)
-    return Application(frontend, db, last_seen, jwt_keys, chat.user_streams, chat.notifier)
+    return Application(frontend, db, last_seen, jwt_keys, chat.notifier)

@@ -47,7 +47,6 @@ from tessera.services.sync.user_streams import (
     TypingStream,
 )
 from tessera.services.typing import Typing
-from tessera.services.user_streams import UserStreams
 from tessera.storage.database import Database
 from tessera.storage.signing_key_file import server_signing_key
 
@@ -60,9 +59,6 @@ class Chat:
     notifier: Notifier
     #: Its sweeper (typing notifications expire) runs in the app's lifespan.
     typing: Typing
-    #: The per-user streams in one call (the extras branch's API; sync uses the adapters
-    #: of services/sync/user_streams.py).
-    user_streams: UserStreams
     #: Joins users a login creates to ``auto_join_rooms``.
     auto_join: AutoJoin
 
@@ -118,9 +114,8 @@ def build_chat(
             presence=PresenceEndpoints(authenticator, presence),
         ),
     }
-    user_streams = UserStreams(db, account_data, receipts, typing, presence)
     auto_join = AutoJoin(db, creator, membership_actions, server_name, _auto_join_settings(config))
-    return Chat(endpoints, notifier, typing, user_streams, auto_join)
+    return Chat(endpoints, notifier, typing, auto_join)
 
 
 def _auto_join_settings(config: Config) -> AutoJoinSettings:

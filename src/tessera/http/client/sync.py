@@ -45,10 +45,12 @@ class SyncEndpoints:
         if set_presence not in ("online", "offline", "unavailable"):
             raise InvalidParam("'set_presence' must be online, offline or unavailable")
         await self._presence.from_sync(who.user_id, set_presence)
+        definition = await self._filters.for_sync(who.user_id, query.get("filter"))
         params = SyncParams(
             since=query.get("since"),
             timeout_ms=integer(request, "timeout", 0),
             full_state=bool(boolean(request, "full_state", False)),
-            options=room_options(await self._filters.for_sync(who.user_id, query.get("filter"))),
+            options=room_options(definition),
+            filter=definition,
         )
         return ok(await self._sync.sync(who, params))

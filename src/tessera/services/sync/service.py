@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.core.models import Requester
+from tessera.core.sync.filter import Filter
 from tessera.core.sync.token import SyncToken, pagination_token
 from tessera.services.clock import Clock, now_ms
 from tessera.services.rooms.access import Viewer
@@ -21,6 +22,7 @@ from tessera.services.rooms.send import txn_scope
 from tessera.services.sync.notifier import Notifier, room_key, user_key
 from tessera.services.sync.rooms import RoomOptions, RoomSections
 from tessera.services.sync.streams import SyncParts, SyncRequest, SyncStream
+from tessera.services.sync.user_streams import apply_filter
 from tessera.storage.ports import Store, Transaction
 
 #: The longest a client may make us wait (Synapse caps nothing, but a proxy would).
@@ -33,6 +35,8 @@ class SyncParams:
     timeout_ms: int = 0
     full_state: bool = False
     options: RoomOptions = field(default_factory=RoomOptions)
+    #: The whole filter: the per-user streams' sections apply after they collect.
+    filter: Filter = field(default_factory=Filter)
 
 
 class Sync:
@@ -82,6 +86,7 @@ class Sync:
             positions[stream.name] = position = await stream.current_position()
             previous = since[stream.name] if since is not None else None
             await stream.collect(request, previous, position, parts)
+        apply_filter(parts, params.filter)
         for room_id in {*parts.ephemeral, *parts.room_account_data} & set(joined):
             if room_id not in parts.rooms_join:  # only typing, receipts or account data moved
                 parts.rooms_join[room_id] = _quiet_room(until)
@@ -96,7 +101,8 @@ class Sync:
         params: SyncParams,
         parts: SyncParts,
     ) -> tuple[str, ...]:
-        """Fill the room sections up to event position ``until``; the joined rooms."""
+        """Fill the room sections up to event position ``until``; the joined rooms the
+        filter lets in (the only ones whose ephemeral events and account data are read)."""
         after = since["events"] if since is not None else None
         viewer = Viewer(who.user_id, txn_scope(who))
         now = now_ms(self._clock)
@@ -116,7 +122,11 @@ class Sync:
                 parts.rooms_invite[room_id] = await sections.invited(membership)
             elif membership.membership in ("leave", "ban") and changed and after is not None:
                 parts.rooms_leave[room_id] = await sections.left(membership, after)
-        return tuple(m.room_id for m in memberships if m.membership == "join")
+        return tuple(
+            m.room_id
+            for m in memberships
+            if m.membership == "join" and params.options.rooms.allows_room(m.room_id)
+        )
 
 
 def _quiet_room(until: int) -> dict[str, Any]:

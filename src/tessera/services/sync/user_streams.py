@@ -1,8 +1,11 @@
 """The per-user streams (services/account_data.py, receipts.py, typing.py, presence.py) as
-sync streams, and the notifier as their ``Wakeup``."""
+sync streams, the sync filter's sections for them, and the notifier as their ``Wakeup``."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from tessera.core.sync.filter import EventFilter, Filter, RoomEventFilter
 from tessera.services.account_data import AccountData
 from tessera.services.presence import Presence
 from tessera.services.receipts import Receipts
@@ -16,6 +19,38 @@ from tessera.storage.ports import Store
 def unchanged(since: int | None, until: int) -> bool:
     """An incremental sync whose stream has not moved: nothing to read."""
     return since is not None and until <= since
+
+
+def apply_filter(parts: SyncParts, flt: Filter) -> None:
+    """Keep what the filter's ``account_data``, ``presence``, ``room.ephemeral`` and
+    ``room.account_data`` sections (types, senders, rooms, limits) let through.
+
+    Applied once all streams have collected, so that a room's ``ephemeral`` limit counts
+    receipts and typing together; rooms left with nothing lose their entry.
+    """
+    parts.account_data = _kept(flt.account_data, parts.account_data)
+    parts.presence = _kept(flt.presence, parts.presence)
+    for by_room, room_filter in (
+        (parts.ephemeral, flt.room.ephemeral),
+        (parts.room_account_data, flt.room.account_data),
+    ):
+        for room_id, events in list(by_room.items()):
+            kept = _kept(room_filter, events, room_id) if flt.room.allows_room(room_id) else []
+            if kept:
+                by_room[room_id] = kept
+            else:
+                del by_room[room_id]
+
+
+def _kept(
+    flt: EventFilter, events: list[dict[str, Any]], room_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The events ``flt`` lets through (room events with their room), up to its limit."""
+    if isinstance(flt, RoomEventFilter) and room_id is not None:
+        kept = [e for e in events if flt.matches({**e, "room_id": room_id})]
+    else:
+        kept = [e for e in events if flt.matches(e)]
+    return kept if flt.limit is None else kept[: flt.limit]
 
 
 class NotifierWakeup:
