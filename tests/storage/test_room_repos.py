@@ -141,6 +141,24 @@ async def test_memberships_follow_the_latest_member_event(room: Database) -> Non
         assert [m.user_id for m in await txn.memberships.members(ROOM)] == [ALICE, BOB]
 
 
+async def test_co_members_are_the_joined_members_of_the_users_joined_rooms(
+    room: Database,
+) -> None:
+    other, carol, dave = "!other:test.local", "@carol:test.local", "@dave:test.local"
+    async with room.write() as txn:
+        await txn.rooms.add(other, "12", BOB, False, 1000)
+        await txn.memberships.set(ROOM, ALICE, "join", "$a", 1)
+        await txn.memberships.set(ROOM, BOB, "join", "$b", 2)
+        await txn.memberships.set(ROOM, carol, "invite", "$c", 3)  # invited: not a co-member
+        await txn.memberships.set(other, BOB, "join", "$b2", 4)
+        await txn.memberships.set(other, dave, "join", "$d", 5)  # shares a room with Bob only
+        await txn.memberships.set(other, ALICE, "leave", "$a2", 6)
+    async with room.read() as txn:
+        assert await txn.memberships.co_members(ALICE) == {ALICE, BOB}
+        assert await txn.memberships.co_members(BOB) == {ALICE, BOB, dave}
+        assert await txn.memberships.co_members(carol) == set()
+
+
 async def test_transaction_ids_and_aliases(room: Database) -> None:
     async with room.write() as txn:
         await txn.event_transactions.add(

@@ -146,12 +146,6 @@ class PresenceStream:
     ) -> None:
         if unchanged(since, until):
             return
-        users = {request.user_id}
         async with self._store.read() as txn:
-            for membership in await txn.memberships.rooms_of(request.user_id, "join"):
-                users.update(
-                    m.user_id
-                    for m in await txn.memberships.members(membership.room_id)
-                    if m.membership == "join"
-                )
+            users = {request.user_id} | await txn.memberships.co_members(request.user_id)
         parts.presence += await self._service.changes_for(users, since or 0, until)

@@ -37,6 +37,11 @@ _SHARED = (
     " WHERE a.user_id = :user_id AND a.membership = 'join'"
     " AND b.user_id = :other AND b.membership = 'join' LIMIT 1"
 )
+_CO_MEMBERS = (
+    "SELECT DISTINCT b.user_id FROM room_memberships a"
+    " JOIN room_memberships b ON b.room_id = a.room_id"
+    " WHERE a.user_id = :user_id AND a.membership = 'join' AND b.membership = 'join'"
+)
 _FORGET = (
     "UPDATE room_memberships SET forgotten = true WHERE room_id = :room_id AND user_id = :user_id"
 )
@@ -84,6 +89,11 @@ class MembershipRepo(Repo):
     async def share_a_room(self, user_id: str, other: str) -> bool:
         """Whether both users are joined to at least one common room."""
         return await self.sql.row(_SHARED, {"user_id": user_id, "other": other}) is not None
+
+    async def co_members(self, user_id: str) -> frozenset[str]:
+        """Everyone joined to a room the user is joined to (the user included), in one query."""
+        rows = await self.sql.rows(_CO_MEMBERS, {"user_id": user_id})
+        return frozenset(row["user_id"] for row in rows)
 
     async def forget(self, room_id: str, user_id: str) -> None:
         await self.sql.run(_FORGET, {"room_id": room_id, "user_id": user_id})
