@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import create_database, drop_database, write_homeserver
+from tests.e2e.chat_server import chat_server
 from tests.e2e.test_quickstart import ServerProcess, assert_clean_exit
 from tests.support.keys import sign
 
@@ -68,15 +68,8 @@ def node() -> str:
 async def server(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[ServerProcess, str]]:
-    database = await create_database("js_sdk") if request.param == "postgres" else None
-    secret = write_homeserver(tmp_path, database)
-    process = ServerProcess(tmp_path)
-    try:
-        yield process, secret
-    finally:
-        process.kill()
-        if database is not None:
-            await drop_database(database)
+    async with chat_server(request.param, tmp_path, "js_sdk") as started:
+        yield started
 
 
 def login_token(secret: str, localpart: str) -> str:

@@ -31,7 +31,7 @@ from nio import (
     SyncResponse,
 )
 
-from tests.e2e.support import create_database, drop_database, write_homeserver
+from tests.e2e.chat_server import chat_server
 from tests.e2e.test_quickstart import ServerProcess, assert_clean_exit
 from tests.support.keys import sign
 
@@ -42,15 +42,8 @@ NIO_CONFIG = AsyncClientConfig(max_timeouts=0, max_limit_exceeded=0, request_tim
 async def server(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[ServerProcess, str]]:
-    database = await create_database("nio_rooms") if request.param == "postgres" else None
-    secret = write_homeserver(tmp_path, database)
-    process = ServerProcess(tmp_path)
-    try:
-        yield process, secret
-    finally:
-        process.kill()
-        if database is not None:
-            await drop_database(database)
+    async with chat_server(request.param, tmp_path, "nio_rooms") as started:
+        yield started
 
 
 @pytest.fixture
