@@ -143,16 +143,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="tessera-flood-"))
-    bench = Bench(
-        argparse.Namespace(
-            tessera=args.tessera,
-            startup_timeout=args.startup_timeout,
-            settle=0.5,
-            server_cpu=None,
-            load_cpu=None,
-        ),
-        workdir,
-    )
+    bench = Bench.unpinned(args.tessera, args.startup_timeout, workdir)
     config, port, _secret = bench.tessera_config(workdir / "tessera")
     process, start = bench.start_tessera(config, port)
     print(f"Tessera started, idle RSS {start.idle_rss_mib:.1f} MiB")

@@ -186,6 +186,18 @@ class Bench:
         self.server_cpu: int | None = args.server_cpu
         self.load_cpu: int | None = args.load_cpu
 
+    @classmethod
+    def unpinned(cls, tessera: str, startup_timeout: float, workdir: Path) -> Bench:
+        """The server handling of ``bench.run`` without CPU pinning (soak, head flood)."""
+        options = argparse.Namespace(
+            tessera=tessera,
+            startup_timeout=startup_timeout,
+            settle=0.5,
+            server_cpu=None,
+            load_cpu=None,
+        )
+        return cls(options, workdir)
+
     def log(self, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
